@@ -1,0 +1,60 @@
+"""Exact blocked top-k against brute force and scikit-learn; the approximate path."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.neighbors import NearestNeighbors
+
+from embviz import ParameterError
+from embviz.neighbors import knn, normalize_rows, top_k
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+@pytest.mark.parametrize("block", [7, 2048])
+def test_knn_matches_scikit_learn(metric, block, rng):
+    x = rng.normal(size=(120, 10)).astype(np.float32)
+    ours = knn(x, 5, metric=metric)
+    ref = NearestNeighbors(n_neighbors=6, metric=metric).fit(x).kneighbors(x, return_distance=False)
+    ref = np.array([[j for j in row if j != i][:5] for i, row in enumerate(ref)])
+    assert (ours == ref).mean() > 0.99  # ties in float32 may swap at most a few
+
+
+def test_top_k_blocking_does_not_change_results(rng):
+    q, base = rng.normal(size=(50, 8)), rng.normal(size=(300, 8))
+    a_idx, a_s = top_k(q, base, 10, block=3)
+    b_idx, b_s = top_k(q, base, 10, block=4096)
+    np.testing.assert_array_equal(a_idx, b_idx)
+    np.testing.assert_allclose(a_s, b_s, rtol=1e-6)
+    assert (np.diff(a_s, axis=1) <= 1e-7).all()  # best first
+
+
+def test_top_k_excludes_and_caps_k(rng):
+    base = rng.normal(size=(6, 3))
+    idx, _ = top_k(base[:1], base, 100, exclude=[np.array([0, 2])])
+    assert idx.shape == (1, 6)
+    assert set(idx[0][:4]) == {1, 3, 4, 5}
+
+
+def test_zero_rows_never_produce_nan():
+    x = np.array([[0, 0], [1, 0], [0, 1]], dtype=np.float32)
+    assert not np.isnan(normalize_rows(x)).any()
+    _, scores = top_k(x, x, 2)
+    assert np.isfinite(scores).all()
+
+
+def test_parameter_errors(rng):
+    x = rng.normal(size=(5, 3))
+    with pytest.raises(ParameterError, match=r"'k' parameter of knn must be in \[1, 4\]"):
+        knn(x, 5)
+    with pytest.raises(ParameterError, match="'metric' parameter"):
+        knn(x, 2, metric="l1")
+
+
+def test_approximate_knn_has_high_recall(rng):
+    pytest.importorskip("pynndescent")
+    x = rng.normal(size=(2000, 16)).astype(np.float32)
+    exact = knn(x, 10)
+    approx = knn(x, 10, approximate=True)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, approx)])
+    assert recall > 0.9
+    assert not (approx == np.arange(len(x))[:, None]).any()  # self excluded
