@@ -21,7 +21,7 @@ class EmbeddingFormatError(EmbvizError, ValueError):
     expected there.
 
     >>> str(EmbeddingFormatError("expected 3 numbers, found 2", path="v.txt", line=4))
-    "v.txt, line 4: expected 3 numbers, found 2"
+    'v.txt, line 4: expected 3 numbers, found 2'
     """
 
     def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None):
