@@ -1,0 +1,170 @@
+"""The data that ships with embviz, and how to open it.
+
+Two files live in the repository's ``data/`` folder (licences and provenance in
+``data/LICENSES.md``; the scripts that rebuild them are in ``scripts/``):
+
+* ``minilm_words.npz`` — the default demo table: the input token embeddings of the transformer
+  all-MiniLM-L6-v2 for its 20,000 most frequent English word tokens, PCA'd to 128 dimensions and
+  unit-normalised, with metadata ``rank``, ``zipf``, ``pos`` and ``lexname`` (WordNet).
+* ``corpus.txt.gz`` — a small English training corpus (King James Bible, WordNet glosses, Jane
+  Austen's novels), one sentence per line.
+
+>>> emb = demo()
+>>> len(emb), emb.dim
+(20000, 128)
+>>> sorted(emb.metadata.columns)
+['lexname', 'pos', 'rank', 'zipf']
+>>> demo_corpus().name
+'corpus.txt.gz'
+
+Set ``EMBVIZ_DATA_DIR`` to read these files from another folder (for example when the package is
+installed without the repository).
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from numpy.lib.npyio import NpzFile
+
+from .embeddings import Embeddings
+from .errors import EmbeddingFormatError
+
+PACKAGE_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR_ENV = "EMBVIZ_DATA_DIR"
+DEMO_TABLE = "minilm_words.npz"
+DEMO_CORPUS = "corpus.txt.gz"
+META_PREFIX = "meta:"
+
+
+def data_dir() -> Path:
+    """The folder bundled data is read from: ``$EMBVIZ_DATA_DIR`` if set, else the repo's ``data/``."""
+    override = os.environ.get(DATA_DIR_ENV)
+    return Path(override).expanduser() if override else PACKAGE_DATA_DIR
+
+
+DATA_DIR: Path = data_dir()
+"""Where bundled data was found at import time (functions re-read ``$EMBVIZ_DATA_DIR`` per call)."""
+
+
+def bundled_path(filename: str) -> Path:
+    """Path of a bundled file; :class:`FileNotFoundError` saying how to get it when absent."""
+    path = data_dir() / filename
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"bundled data file {path} is missing. It ships in the embviz repository's data/ "
+            f"folder; set {DATA_DIR_ENV} to a folder that holds it, or rebuild it with the "
+            f"scripts in scripts/ (build_demo_table.py, build_corpus.py)."
+        )
+    return path
+
+
+def read_npz_table(path: Path) -> tuple[list[str], np.ndarray, pd.DataFrame]:
+    """Read an ``.npz`` in embviz's convention: ``vectors``, ``keys`` and ``meta:<column>`` arrays.
+
+    Never unpickles (``allow_pickle=False``); a file that would need it, or lacks an array, raises
+    :class:`EmbeddingFormatError` naming the file.
+    """
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, NpzFile):
+            with loaded as npz:
+                arrays = {name: npz[name] for name in npz.files}
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise EmbeddingFormatError(f"cannot read as .npz without pickle ({exc})", path=path) from None
+    if not isinstance(loaded, NpzFile):
+        raise EmbeddingFormatError("a single .npy array, expected an .npz archive", path=path)
+    missing = {"vectors", "keys"} - set(arrays)
+    if missing:
+        raise EmbeddingFormatError(f"missing array(s) {sorted(missing)}; found {sorted(arrays)}",
+                                   path=path)
+    keys = arrays["keys"]
+    if keys.ndim != 1 or keys.dtype.kind != "U":
+        raise EmbeddingFormatError(f"'keys' must be a 1-D unicode array, got {keys.dtype} "
+                                   f"with shape {keys.shape}", path=path)
+    columns = {name[len(META_PREFIX):]: array for name, array in arrays.items()
+               if name.startswith(META_PREFIX)}
+    for name, column in columns.items():
+        if column.shape != keys.shape:
+            raise EmbeddingFormatError(f"metadata column {name!r} has shape {column.shape}, "
+                                       f"expected {keys.shape}", path=path)
+    return keys.tolist(), arrays["vectors"], pd.DataFrame(columns)
+
+
+@lru_cache(maxsize=4)
+def _load_table(path: Path, name: str, source: str) -> Embeddings:
+    """Build the (shared, read-only) Embeddings for an ``.npz`` table; cached per path."""
+    keys, vectors, metadata = read_npz_table(path)
+    try:
+        emb = Embeddings(keys, vectors, metadata, name=name, source=source)
+    except EmbeddingFormatError as exc:
+        raise EmbeddingFormatError(exc.reason, path=path) from None
+    emb.vectors.flags.writeable = False
+    return emb
+
+
+def demo() -> Embeddings:
+    """The default demo table (20,000 English words × 128, from all-MiniLM-L6-v2's embedding layer).
+
+    The result is cached and shared: every call returns the same object. Its ``vectors`` are
+    read-only; do not mutate them or its ``metadata`` in place — derive a new set instead
+    (``subset``, ``with_metadata``).
+    """
+    path = bundled_path(DEMO_TABLE).resolve()
+    return _load_table(path, "MiniLM word table", str(path))
+
+
+def demo_corpus() -> Path:
+    """Path of the bundled training corpus: gzip, UTF-8, one sentence per line."""
+    return bundled_path(DEMO_CORPUS)
+
+
+@dataclass(frozen=True)
+class BundledDataset:
+    """One bundled data set, as the app's data picker shows it."""
+
+    label: str
+    description: str
+    filename: str
+    kind: str  # "embeddings" (loader returns Embeddings) or "corpus" (loader returns a Path)
+    loader: Callable[[], Embeddings | Path]
+
+    @property
+    def path(self) -> Path:
+        """Where the file is expected (it may be missing; see :attr:`available`)."""
+        return data_dir() / self.filename
+
+    @property
+    def available(self) -> bool:
+        return self.path.is_file()
+
+    def load(self) -> Embeddings | Path:
+        return self.loader()
+
+
+DATASETS: dict[str, BundledDataset] = {
+    "minilm-words": BundledDataset(
+        label="MiniLM word table",
+        description=("The input token embeddings of the transformer all-MiniLM-L6-v2 for its "
+                     "20,000 most frequent English words, reduced to 128 dimensions. Colour by "
+                     "frequency rank, Zipf frequency, part of speech or WordNet category."),
+        filename=DEMO_TABLE,
+        kind="embeddings",
+        loader=demo,
+    ),
+    "corpus": BundledDataset(
+        label="Training corpus (KJV Bible, WordNet glosses, Jane Austen)",
+        description=("About 3 million words of public-domain and permissively licensed English, "
+                     "one sentence per line: enough to train word2vec in well under a minute."),
+        filename=DEMO_CORPUS,
+        kind="corpus",
+        loader=demo_corpus,
+    ),
+}
+"""Bundled data sets by name: label, description, path and loader."""
