@@ -1,0 +1,130 @@
+"""Tell a file's format from its content (magic bytes, header line, row shape), falling back to
+the extension only when the content is ambiguous.
+
+>>> from .source import Source
+>>> sniff_source(Source.of(("x", b"2 3\\na 1 2 3\\nb 4 5 6\\n")))
+'word2vec'
+>>> sniff_source(Source.of(("x", b"the 0.1 0.2\\nof 0.3 0.4\\n")))
+'glove'
+>>> sniff_source(Source.of(("x", b"0.1\\t0.2\\n0.3\\t0.4\\n")))
+'projector'
+"""
+from __future__ import annotations
+
+import re
+
+from ..errors import EmbeddingFormatError
+from .source import PICKLE_EXTENSIONS, Source, refuse_pickle
+
+HEADER = re.compile(rb"^\s*\d+[ \t]+\d+\s*$")
+TEXT_BYTES = frozenset(b"0123456789+-.eE \t\r\nnaNAifIF")  # what a row of numbers is made of
+EXTENSIONS = {
+    ".txt": "word2vec", ".vec": "fasttext", ".bin": "word2vec-bin", ".tsv": "projector",
+    ".npy": "npy", ".npz": "npz", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
+    ".glove": "glove",
+}
+
+
+def check_not_pickle(src: Source) -> None:
+    """Refuse pickles by extension or by their magic bytes, before anything else reads them."""
+    if src.suffix in PICKLE_EXTENSIONS:
+        raise refuse_pickle(src.label, f"a {src.suffix} file is a Python pickle (gensim's native "
+                                       "save format, joblib, torch)")
+    if src.is_dir():
+        return
+    head = src.head(2)
+    if len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        raise refuse_pickle(src.label, "the content is a Python pickle")
+
+
+def sniff_source(src: Source) -> str:
+    """The format name of ``src`` (see :data:`embviz.formats.FORMATS`)."""
+    check_not_pickle(src)
+    if src.is_dir():
+        if (src.path / "vectors.tsv").is_file():
+            return "projector"
+        raise EmbeddingFormatError("is a folder without vectors.tsv; expected a file, or a folder "
+                                   "holding the projector's vectors.tsv (+ metadata.tsv)",
+                                   path=src.label)
+    head = src.head(1 << 16).removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
+    if not head.strip():
+        raise EmbeddingFormatError("the file is empty; expected embeddings", path=src.label)
+    for magic, name in ((b"\x93NUMPY", "npy"), (b"PK\x03\x04", "npz"), (b"PK\x05\x06", "npz"),
+                        (b"PAR1", "parquet")):
+        if head.startswith(magic):
+            return name
+    first, _, rest = head.partition(b"\n")
+    if HEADER.match(first):
+        if _binary_after_header(rest, int(first.split()[1])):
+            return "word2vec-bin"
+        return "fasttext" if src.suffix == ".vec" else "word2vec"
+    return _sniff_text(src, head)
+
+
+def _binary_after_header(rest: bytes, dim: int) -> bool:
+    """Text if the first row reads as a key and ``dim`` numbers (or is cut by the sample)."""
+    line = rest.split(b"\n", 1)[0]
+    sp = line.find(b" ")
+    if sp < 0:
+        return len(rest) > len(line)  # a whole line without a space: not a text row
+    values = line[sp + 1:]
+    if any(b not in TEXT_BYTES for b in values):
+        return True
+    return len(rest) > len(line) and len(values.split()) < dim
+
+
+def _sniff_text(src: Source, head: bytes) -> str:
+    text = head.decode("utf-8", "replace")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(head) == 1 << 16 and len(lines) > 1:
+        lines = lines[:-1]  # the last one may be cut
+    lines = lines[:20]
+    if not lines:
+        return _by_extension(src, "nothing but blank lines")
+    if all("\t" in ln for ln in lines):
+        fields = lines[0].split("\t")
+        if all(_is_number(x) for x in fields):
+            return "projector"
+        return "csv"
+    if "," in lines[0] and len({ln.count(",") for ln in lines}) == 1 and not _glove_row(lines[0]):
+        return "csv"
+    dims = [_trailing_numbers(ln) for ln in lines[:2]]  # later rows may be damaged: the reader says where
+    if dims[0] >= 1 and all(d >= dims[0] for d in dims):
+        return "glove"
+    if all(_is_number(x) for x in lines[0].split()):
+        return "projector"
+    return _by_extension(src, f"first line {lines[0][:50]!r}")
+
+
+def _trailing_numbers(line: str) -> int:
+    """How many numbers end the line, leaving at least one token for the key."""
+    tokens = line.split()
+    count = 0
+    for tok in reversed(tokens[1:]):
+        if not _is_number(tok):
+            break
+        count += 1
+    return count
+
+
+def _glove_row(line: str) -> bool:
+    return _trailing_numbers(line) >= 1
+
+
+def _by_extension(src: Source, seen: str) -> str:
+    name = EXTENSIONS.get(src.suffix)
+    if name is None:
+        from ..formats import FORMATS
+
+        raise EmbeddingFormatError(
+            f"cannot tell the format from the content ({seen}) or the extension; pass format= "
+            f"one of {', '.join(FORMATS)}", path=src.label)
+    return name
+
+
+def _is_number(tok: str) -> bool:
+    try:
+        float(tok)
+    except ValueError:
+        return False
+    return True
