@@ -46,7 +46,7 @@ def _rss_mb() -> float:
 def _silhouette(x, labels) -> float | None:
     import numpy as np
 
-    from embviz.cluster import _silhouette as sil
+    from embviz.clustering import _silhouette as sil
 
     value, _, _ = sil(x, np.asarray(labels), "cosine", 0)
     return value
@@ -58,7 +58,7 @@ def run_one(name: str) -> dict:
     import sklearn.metrics  # noqa: F401  (warm-up)
 
     import embviz
-    from embviz.cluster import cluster
+    from embviz.clustering import cluster
 
     emb = embviz.demo()
     x = np.asarray(emb.unit_vectors)

@@ -132,7 +132,7 @@ def compare_analogies(
     before: Embeddings, after: Embeddings, queries: Sequence[str], topn: int = 5, method: str = "3cosadd"
 ) -> pd.DataFrame:
     """Analogy answers before and after a change (for example a removed direction)."""
-    from .analogy import analogy
+    from .analogies import analogy
 
     rows = []
     for q in queries:

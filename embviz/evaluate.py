@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .analogy import COSMUL_EPS, METHODS
+from .analogies import COSMUL_EPS, METHODS
 from .errors import EmbeddingFormatError, ParameterError
 from .progress import ProgressCallback, report
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from embviz import Embeddings, ExpressionError, ParameterError, UnknownKeyError, analogy
-from embviz.analogy import solve
+from embviz.analogies import solve
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from embviz import EmbeddingFormatError, Embeddings, ParameterError
-from embviz.analogy import solve
+from embviz.analogies import solve
 from embviz.evaluate import (
     ANALOGY_FILE,
     evaluate_analogies,

@@ -311,8 +311,8 @@ def _layout(fig, dims, title, axis_titles, height):
 def analogy_figure(
     emb, result, *, n_neighbors: int = 6, dims: int = 2, title: str | None = None
 ) -> go.Figure:
-    """The parallelogram of an :class:`~embviz.analogy.AnalogyResult` on its local PCA view."""
-    from ..analogy import triple_of
+    """The parallelogram of an :class:`~embviz.analogies.AnalogyResult` on its local PCA view."""
+    from ..analogies import triple_of
 
     triple = triple_of(result.expression)
     top = result.top
