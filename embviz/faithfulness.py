@@ -1,0 +1,229 @@
+"""How faithful is a picture? Neighbourhood and distance metrics for every projection.
+
+* **Trustworthiness@k** (Venna & Kaski): are the points that look close in the map really close?
+  Every map neighbour that is not among the k nearest in the original space costs its excess rank.
+  Equal to :func:`sklearn.manifold.trustworthiness` for the same k and metric.
+* **Continuity@k**: the mirror image — are the true neighbours still close in the map?
+* **kNN recall@k**: the share of each point's k nearest neighbours that stay among its k nearest
+  in the map (also the per-point score the plots colour by).
+* **Spearman**: rank correlation of pairwise distances on a sample of points (global shape).
+
+scikit-learn ranks the full N × N distance matrix (1.9 GB at 10,000 points). Here the work runs in
+blocks of rows: each block's distance rows are sorted once and the ranks of just the needed pairs
+are looked up, so memory is ``block × N`` whatever N is. Above ``sample`` points the metrics are
+computed exactly for a random sample of query points against all points (the estimate is
+unbiased; 1,000 queries are typically within 0.002), and the sample size is reported.
+
+>>> import numpy as np
+>>> x = np.random.default_rng(0).normal(size=(200, 5))
+>>> trustworthiness(x, x[:, :2], k=5, metric="euclidean") < 1.0
+True
+>>> round(trustworthiness(x, 3 * x + 1, k=5, metric="euclidean"), 6)
+1.0
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ParameterError
+from .neighbors import check_metric, normalize_rows, top_k
+
+BLOCK = 512
+
+
+def _matrix(data, keys=None) -> np.ndarray:
+    """Vectors from an Embeddings (rows reordered to ``keys`` when given) or an array."""
+    if hasattr(data, "vectors") and hasattr(data, "keys"):
+        if keys is not None and list(keys) != list(data.keys):
+            return data.vectors[data.indices(keys)]
+        return data.vectors
+    arr = np.asarray(data)
+    if arr.ndim != 2:
+        raise ParameterError("quality", "data", "a 2-D array or Embeddings", arr.shape)
+    return arr
+
+
+def _coords(projection) -> tuple[np.ndarray, list[str] | None]:
+    if hasattr(projection, "coords"):
+        return np.asarray(projection.coords), list(projection.keys)
+    return np.asarray(projection), None
+
+
+class _Space:
+    """Distances from a block of rows to every row, in a form that ranks like the metric."""
+
+    def __init__(self, x: np.ndarray, metric: str):
+        dtype = np.float64 if x.dtype == np.float64 else np.float32
+        x = np.ascontiguousarray(x, dtype=dtype)
+        self.metric = metric
+        if metric == "cosine":
+            self.x = normalize_rows(x).astype(dtype, copy=False)
+            self.sq = None
+        else:
+            self.x = x
+            self.sq = np.einsum("ij,ij->i", x, x)
+
+    def block(self, rows: np.ndarray) -> np.ndarray:
+        q = self.x[rows]
+        prod = q @ self.x.T
+        if self.sq is None:
+            d = 1.0 - prod
+        else:
+            d = np.maximum(self.sq[rows][:, None] + self.sq[None, :] - 2.0 * prod, 0.0)
+        d[np.arange(len(rows)), rows] = np.inf  # a point is not its own neighbour
+        return d
+
+
+def _ranks(d: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """1-based rank of ``d[r, cols[r, j]]`` within row ``d[r]``: 1 + how many are strictly smaller.
+
+    Each row is sorted once (numpy's sort of a 10,000-float row takes ~0.4 ms) and the k query
+    values are looked up in it; bucketing the row against the k values instead is slower in numpy.
+    """
+    values = np.take_along_axis(d, cols, axis=1)
+    srt = np.sort(d, axis=1)
+    out = np.empty(cols.shape, dtype=np.int64)
+    for r in range(len(d)):
+        out[r] = np.searchsorted(srt[r], values[r], side="left")
+    return out + 1
+
+
+def _nearest(d: np.ndarray, k: int) -> np.ndarray:
+    part = np.argpartition(d, k - 1, axis=1)[:, :k]
+    order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+def neighbourhood_stats(x: np.ndarray, y: np.ndarray, ks, rows: np.ndarray, metric: str = "cosine",
+                        block: int = BLOCK) -> dict[int, dict[str, np.ndarray]]:
+    """Per query row and k: trustworthiness penalty, continuity penalty and recall count."""
+    sx, sy = _Space(x, metric), _Space(y, "euclidean")
+    ks = sorted({int(k) for k in ks})
+    kmax = ks[-1]
+    out = {k: {"trust": np.zeros(len(rows)), "cont": np.zeros(len(rows)), "hits": np.zeros(len(rows))} for k in ks}
+    for start in range(0, len(rows), block):
+        b = rows[start:start + block]
+        dx, dy = sx.block(b), sy.block(b)
+        nx, ny = _nearest(dx, kmax), _nearest(dy, kmax)
+        rank_x_of_ny = _ranks(dx, ny)
+        rank_y_of_nx = _ranks(dy, nx)
+        for k in ks:
+            sl = slice(start, start + len(b))
+            out[k]["trust"][sl] = np.maximum(rank_x_of_ny[:, :k] - k, 0).sum(axis=1)
+            out[k]["cont"][sl] = np.maximum(rank_y_of_nx[:, :k] - k, 0).sum(axis=1)
+            out[k]["hits"][sl] = (rank_y_of_nx[:, :k] <= k).sum(axis=1)
+    return out
+
+
+def _normaliser(n: int, k: int) -> float:
+    return 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0))
+
+
+def _check_k(k: int, n: int, owner: str = "quality") -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < n / 2:
+        raise ParameterError(owner, "k", f"an integer in [1, n_samples / 2) = [1, {n / 2:g})", k)
+    return int(k)
+
+
+def trustworthiness(x, y, k: int = 5, metric: str = "cosine") -> float:
+    """Trustworthiness of the map ``y`` of ``x`` (exact; equals scikit-learn's).
+
+    ``metric`` is the original space's metric ("cosine" or "euclidean"); the map is euclidean.
+    """
+    check_metric(metric, "trustworthiness")
+    x, y = np.asarray(x), np.asarray(y)
+    n = len(x)
+    k = _check_k(k, n, "trustworthiness")
+    stats = neighbourhood_stats(x, y, [k], np.arange(n), metric)
+    return float(1.0 - _normaliser(n, k) * stats[k]["trust"].sum())
+
+
+def continuity(x, y, k: int = 5, metric: str = "cosine") -> float:
+    """Continuity (trustworthiness with the roles of the spaces swapped)."""
+    check_metric(metric, "continuity")
+    n = len(x)
+    k = _check_k(k, n, "continuity")
+    stats = neighbourhood_stats(np.asarray(x), np.asarray(y), [k], np.arange(n), metric)
+    return float(1.0 - _normaliser(n, k) * stats[k]["cont"].sum())
+
+
+def _pairwise(x: np.ndarray, metric: str) -> np.ndarray:
+    from scipy.spatial.distance import pdist
+
+    return pdist(np.asarray(x, dtype=np.float64), metric=metric)
+
+
+def spearman(x, y, *, metric: str = "cosine", sample: int = 1000, seed: int = 0) -> float:
+    """Spearman correlation between original and map distances over pairs of sampled points."""
+    from scipy.stats import spearmanr
+
+    x, y = np.asarray(x), np.asarray(y)
+    n = len(x)
+    rows = np.arange(n) if n <= sample else np.sort(np.random.default_rng(seed).choice(n, sample, replace=False))
+    dx, dy = _pairwise(x[rows], metric), _pairwise(y[rows], "euclidean")
+    if dx.size < 2 or np.ptp(dx) == 0 or np.ptp(dy) == 0:
+        return float("nan")
+    return float(spearmanr(dx, dy).statistic)
+
+
+def quality(emb, projection, k=(10, 50), *, metric: str = "cosine", sample: int = 10_000, seed: int = 0) -> dict:
+    """Every faithfulness metric of ``projection`` (a Projection or an N × d array) of ``emb``.
+
+    Keys: ``trustworthiness@k``, ``continuity@k``, ``knn_recall@k`` for each k, ``spearman``,
+    ``n``, ``sampled`` (bool) and ``sample_size`` (query points used).
+
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).normal(size=(100, 4))
+    >>> q = quality(x, x.copy(), k=(5,), metric="euclidean")
+    >>> q["trustworthiness@5"], q["continuity@5"], q["knn_recall@5"], round(q["spearman"], 6)
+    (1.0, 1.0, 1.0, 1.0)
+    """
+    check_metric(metric, "quality")
+    y, keys = _coords(projection)
+    x = _matrix(emb, keys)
+    n = len(x)
+    if len(y) != n:
+        raise ParameterError("quality", "projection", f"coordinates for the {n} points", len(y))
+    ks = [k] if isinstance(k, (int, np.integer)) else list(k)
+    ks = [_check_k(kk, n) for kk in ks]
+    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 10:
+        raise ParameterError("quality", "sample", "an integer >= 10", sample)
+    sampled = n > sample
+    rows = np.arange(n) if not sampled else np.sort(np.random.default_rng(seed).choice(n, sample, replace=False))
+    stats = neighbourhood_stats(x, y, ks, rows, metric)
+    out: dict = {}
+    scale = n / len(rows)
+    for kk in ks:
+        s = stats[kk]
+        out[f"trustworthiness@{kk}"] = float(1.0 - _normaliser(n, kk) * s["trust"].sum() * scale)
+        out[f"continuity@{kk}"] = float(1.0 - _normaliser(n, kk) * s["cont"].sum() * scale)
+        out[f"knn_recall@{kk}"] = float(s["hits"].mean() / kk)
+    out["spearman"] = spearman(x, y, metric=metric, sample=min(1000, n), seed=seed)
+    out.update(n=n, sampled=sampled, sample_size=len(rows))
+    return out
+
+
+def per_point_quality(emb, projection, k: int = 10, *, metric: str = "cosine") -> np.ndarray:
+    """Neighbourhood preservation of every point: the share of its k nearest neighbours in the
+    original space that are also among its k nearest in the map (0 = the map lies here).
+
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).normal(size=(50, 3))
+    >>> per_point_quality(x, x * 2, k=5, metric="euclidean").min()
+    np.float64(1.0)
+    """
+    check_metric(metric, "per_point_quality")
+    y, keys = _coords(projection)
+    x = _matrix(emb, keys)
+    n = len(x)
+    if len(y) != n:
+        raise ParameterError("per_point_quality", "projection", f"coordinates for the {n} points", len(y))
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < n:
+        raise ParameterError("per_point_quality", "k", f"an integer in [1, {n - 1}]", k)
+    self_idx = np.arange(n)[:, None]
+    nx, _ = top_k(x, x, k, metric=metric, exclude=self_idx)
+    ny, _ = top_k(np.asarray(y, np.float32), np.asarray(y, np.float32), k, metric="euclidean", exclude=self_idx)
+    nx.sort(axis=1)
+    ny.sort(axis=1)
+    hits = np.array([np.intersect1d(a, b, assume_unique=True).size for a, b in zip(nx, ny)])
+    return hits / float(k)

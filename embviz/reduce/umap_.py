@@ -1,0 +1,181 @@
+"""UMAP with umap-learn, made fast on the first call and reproducible.
+
+What costs time in umap-learn and what we do about it (figures in ``bench/projections.py``):
+
+* **numba compilation** (~30–45 s in a fresh process). Most of umap's kernels are declared with
+  ``cache=True``; we point ``NUMBA_CACHE_DIR`` at a writable folder inside the embviz cache (unless
+  the user set one) so compiled code survives between processes. The per-epoch optimiser is
+  built with ``numba.njit`` *without* caching on every call; we swap in a cached build of the same
+  function.
+* **pynndescent** (a further ~30 s of compilation when N ≥ 4096). Up to 20,000 points we compute
+  the exact k-NN graph ourselves (blocked matrix products on the PCA-reduced input, well under a
+  second) and hand it to UMAP as ``precomputed_knn``; pynndescent is used only above.
+* **Read-only arrays** make numba compile new specialisations: the input is always copied to a
+  writeable C-contiguous float32 array.
+* **Determinism**: a fixed ``random_state`` makes umap-learn run its optimiser single-threaded.
+  A seed must give identical coordinates, so we keep it; the bench reports the cost.
+
+Progress is reported per epoch; a progress callback returning ``True`` ends the optimisation
+early and the partial layout is returned.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from typing import ClassVar
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..progress import report
+from .base import ParamSpec, Reducer, Result, register
+from .pca import pre_reduce
+
+EXACT_KNN_UP_TO = 20_000
+_local = threading.local()
+_patch_lock = threading.Lock()
+_patched = False
+
+
+def configure_numba_cache() -> None:
+    """Send numba's on-disk cache to ``$NUMBA_CACHE_DIR`` or ``<embviz cache>/numba``."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    from ..cache import default_path
+
+    path = default_path() / "numba"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    os.environ["NUMBA_CACHE_DIR"] = str(path)
+    import sys
+
+    if "numba" in sys.modules:  # already imported: make it re-read the environment
+        from numba.core import config
+
+        config.reload_config()
+
+
+def _install_hooks() -> None:
+    """Per-epoch progress (through umap's tqdm loop) and a cached epoch kernel; once per process."""
+    global _patched
+    with _patch_lock:
+        if _patched:
+            return
+        import numba
+        from umap import layouts
+
+        original_tqdm = layouts.tqdm
+        cached: dict[bool, object] = {}
+
+        def epoch_fn(parallel: bool):
+            if parallel not in cached:
+                cached[parallel] = numba.njit(
+                    layouts._optimize_layout_euclidean_single_epoch, fastmath=True, parallel=parallel, cache=True
+                )
+            return cached[parallel]
+
+        def progress_tqdm(iterable, **kwargs):
+            hook = getattr(_local, "hook", None)
+            if hook is None:
+                return original_tqdm(iterable, **kwargs)
+            return hook(iterable)
+
+        layouts._get_optimize_layout_euclidean_single_epoch_fn = epoch_fn
+        layouts.tqdm = progress_tqdm
+        _patched = True
+
+
+class _Epochs:
+    """Iterates umap's epochs, reporting each and ending the loop when asked to stop."""
+
+    def __init__(self, progress):
+        self.progress, self.stopped = progress, False
+
+    def __call__(self, iterable):
+        epochs = list(iterable)
+        total = len(epochs)
+        for n in epochs:
+            if report(self.progress, n, total, f"UMAP: epoch {n} of {total}"):
+                self.stopped = True
+                return
+            yield n
+        report(self.progress, total, total, "UMAP done")
+
+
+def knn_graph(x: np.ndarray, k: int, seed: int, method: str = "auto"):
+    """``(indices, distances, None)`` with each point first in its own row, as umap expects."""
+    n = len(x)
+    if method == "exact" or (method == "auto" and n <= EXACT_KNN_UP_TO):
+        from ..neighbors import top_k
+
+        idx, score = top_k(x, x, k - 1, metric="euclidean", exclude=np.arange(n)[:, None])
+        idx = np.hstack([np.arange(n)[:, None], idx]).astype(np.int32)
+        dist = np.hstack([np.zeros((n, 1), np.float32), -score]).astype(np.float32)
+        return idx, np.maximum(dist, 0), None
+    return None
+
+
+@register
+class UMAPReducer(Reducer):
+    name = "umap"
+    label = "UMAP"
+    description = (
+        "UMAP builds a neighbour graph and lays it out; it keeps local structure like t-SNE and "
+        "somewhat more of the global arrangement. Distances between clusters remain approximate."
+    )
+    PARAMS: ClassVar[list[ParamSpec]] = [
+        ParamSpec("n_neighbors", "int", 15, "an integer >= 2 and below n_samples", low=2,
+                  help="Neighbourhood size: small values show fine structure, large values the big picture."),
+        ParamSpec("min_dist", "float", 0.1, "in [0, spread]", low=0,
+                  help="How tightly points may pack together in the map."),
+        ParamSpec("spread", "float", 1.0, "a number > 0", low=0, exclusive_low=True),
+        ParamSpec("n_epochs", "int", 0, "an integer >= 0 (0 = automatic)", low=0,
+                  help="Optimisation epochs; 0 lets UMAP choose (200 for large sets, 500 for small)."),
+        ParamSpec("init", "choice", "spectral", choices=("spectral", "pca", "random")),
+        ParamSpec("neighbors", "choice", "auto", choices=("auto", "exact", "approx"),
+                  help=f"Exact k-NN graph up to {EXACT_KNN_UP_TO:,} points, pynndescent above."),
+        ParamSpec("pca_components", "int", 100, "an integer >= 0 (0 = off)", low=0,
+                  help="PCA pre-reduction of the input before UMAP."),
+    ]
+
+    @classmethod
+    def check_data(cls, params, n, dim, dims):
+        if params["n_neighbors"] >= n:
+            raise ParameterError("UMAP", "n_neighbors", f"an integer >= 2 and below n_samples ({n})", params["n_neighbors"])
+        if params["min_dist"] > params["spread"]:
+            raise ParameterError("UMAP", "min_dist", f"in [0, spread] = [0, {params['spread']}]", params["min_dist"])
+
+    def run(self, x, dims, seed, params, progress):
+        configure_numba_cache()
+        import umap
+
+        _install_hooks()
+        x = np.array(pre_reduce(x, params["pca_components"], seed), dtype=np.float32, order="C")
+        n = len(x)
+        init = params["init"]
+        if init == "pca":
+            from .pca import pca
+
+            init = pca(x, dims, seed=seed)[0].astype(np.float64)
+            init = 10 * init / max(np.abs(init).max(), 1e-12)
+        precomputed = knn_graph(x, params["n_neighbors"], seed, params["neighbors"])
+        model = umap.UMAP(
+            n_components=dims, n_neighbors=params["n_neighbors"], min_dist=params["min_dist"],
+            spread=params["spread"], n_epochs=params["n_epochs"] or None, init=init,
+            random_state=seed, metric="euclidean", precomputed_knn=precomputed or (None, None, None),
+            low_memory=True, n_jobs=1,
+        )
+        epochs = _Epochs(progress)
+        _local.hook = epochs
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                coords = model.fit_transform(x)
+        finally:
+            _local.hook = None
+        if n and not np.isfinite(coords).all():
+            coords = np.nan_to_num(coords)
+        return Result(np.asarray(coords, dtype=np.float32), stopped=epochs.stopped)
