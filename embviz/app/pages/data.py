@@ -1,0 +1,168 @@
+"""Data: load or upload a table, see its shape, metadata and problems, convert and download it."""
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import embviz
+from embviz import Embeddings
+from embviz.app import common, sidebar
+
+P = "data"
+_HASH = {Embeddings: lambda e: e.fingerprint()}
+
+
+def render() -> None:
+    st.title("Data")
+    st.caption(
+        "An embedding table is a list of words, each with a vector of numbers, and optionally a few "
+        "facts per word (frequency, part of speech…). Pick a table in the sidebar or upload one here; "
+        "check it for problems; download it in another format."
+    )
+    _upload()
+    emb = common.active_embeddings()
+    _overview(emb)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        _preview(emb)
+    with right:
+        _checks(emb)
+        _convert(emb)
+
+
+def _on_upload() -> None:
+    files = st.session_state.get(f"{P}_upload") or []
+    if not files:
+        return
+    try:
+        emb = sidebar.load_uploads(files)
+    except Exception as exc:  # noqa: BLE001 — shown on the page; the previous data stays
+        st.session_state[f"{P}_error"] = sidebar._message(exc, ", ".join(f.name for f in files))
+        return
+    emb.name = emb.name or files[0].name
+    common.set_active(emb, "upload")
+    st.session_state["sidebar_pending_source"] = "upload"
+    st.session_state.pop(f"{P}_error", None)
+
+
+def _upload() -> None:
+    with st.expander("Upload a table", icon=":material/upload_file:",
+                     expanded=common.active_source() != "upload" and f"{P}_error" in st.session_state):
+        st.file_uploader(
+            "word2vec text or binary, GloVe, fastText .vec, .npy/.npz, CSV, Parquet (optionally .gz), "
+            "or a TF-projector pair (vectors.tsv + metadata.tsv)",
+            accept_multiple_files=True, key=f"{P}_upload", on_change=_on_upload)
+        st.caption("Files are read in memory, never executed or unpickled.")
+    if msg := st.session_state.get(f"{P}_error"):
+        st.error(msg, icon=":material/error:")
+
+
+def _overview(emb: Embeddings) -> None:
+    cols = st.columns(4)
+    cols[0].metric("Words", f"{len(emb):,}")
+    cols[1].metric("Dimensions", f"{emb.dim:,}")
+    cols[2].metric("Metadata columns", len(emb.metadata.columns))
+    cols[3].metric("Size in memory", _human(emb.vectors.nbytes))
+    src = emb.source or common.active_source()
+    st.caption(f"**{emb.name or 'Embeddings'}** · from `{Path(src).name if '/' in src else src}`")
+
+
+def _human(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return ""
+
+
+def _preview(emb: Embeddings) -> None:
+    st.subheader("Words and metadata")
+    q = st.text_input("Filter words", key=f"{P}_filter", placeholder="type to filter, e.g. ing")
+    idx = np.arange(len(emb))
+    if q:
+        idx = np.array([i for i, k in enumerate(emb.keys) if q.lower() in k.lower()], dtype=np.int64)
+    shown = idx[:500]
+    table = emb.metadata.iloc[shown].reset_index(drop=True) if len(shown) else emb.metadata.iloc[:0]
+    table.insert(0, "word", [emb.keys[i] for i in shown])
+    norms = np.linalg.norm(emb.vectors[shown], axis=1) if len(shown) else np.array([])
+    table["norm"] = norms
+    st.dataframe(table, hide_index=True, width="stretch", height=420,
+                 column_config={"norm": st.column_config.NumberColumn("‖v‖", format="%.3f")})
+    st.caption(f"{len(idx):,} words{' match' if q else ''}; showing the first {len(shown):,}.")
+
+
+@st.cache_data(show_spinner=False, max_entries=8, hash_funcs=_HASH)
+def _problems(emb: Embeddings) -> dict:
+    norms = np.linalg.norm(emb.vectors, axis=1)
+    return dict(duplicates=emb.duplicate_vectors(), zeros=emb.zero_vectors(),
+                norm_min=float(norms.min()), norm_median=float(np.median(norms)), norm_max=float(norms.max()))
+
+
+def _checks(emb: Embeddings) -> None:
+    st.subheader("Checks")
+    with st.spinner("Looking for duplicate and zero vectors…"):
+        p = _problems(emb)
+    dups, zeros = p["duplicates"], p["zeros"]
+    if not dups and not zeros:
+        st.success("No duplicate vectors and no zero vectors.", icon=":material/check_circle:")
+    if dups:
+        n = sum(len(g) for g in dups)
+        st.warning(f"{len(dups):,} groups of identical vectors ({n:,} words) — often a sign of a broken "
+                   "export or of words the model never learned.", icon=":material/content_copy:")
+        st.dataframe(pd.DataFrame({"identical vectors": [", ".join(g[:8]) + (" …" if len(g) > 8 else "")
+                                                          for g in dups[:200]]}),
+                     hide_index=True, width="stretch", height=min(38 + 35 * len(dups), 220))
+    if zeros:
+        st.warning(f"{len(zeros):,} zero vectors (no direction, so no cosine neighbours): "
+                   + ", ".join(zeros[:10]) + (" …" if len(zeros) > 10 else ""), icon=":material/block:")
+    st.caption(f"Vector lengths: min {p['norm_min']:.3g}, median {p['norm_median']:.3g}, max {p['norm_max']:.3g}. "
+               "Cosine similarity ignores length; euclidean distance does not.")
+
+
+def _convert(emb: Embeddings) -> None:
+    st.subheader("Convert and download")
+    formats = {k: f for k, f in embviz.FORMATS.items() if f.writable}
+    fmt = st.selectbox("Format", list(formats), key=f"{P}_format",
+                       format_func=lambda k: f"{formats[k].label} ({', '.join(formats[k].extensions)})")
+    gz = st.toggle("gzip", key=f"{P}_gzip", help="Compress text formats (.gz); every reader opens them.",
+                   disabled=fmt in ("npz", "parquet", "npy"))
+    base = (emb.name or "embeddings").replace(" ", "_").replace("/", "_")[:60]
+    ext = formats[fmt].extensions[0] + (".gz" if gz else "")
+    name, mime = f"{base}{ext}", "application/octet-stream"
+    if _writes_several(fmt, len(emb.metadata.columns) > 0):
+        name, mime = f"{base}_{fmt}.zip", "application/zip"
+    st.download_button(f"Download as {formats[fmt].label}", lambda: convert(emb, fmt, gz), name, mime,
+                       key=f"{P}_download", icon=":material/download:", on_click="ignore", width="stretch")
+    st.caption("Formats that write several files (projector TSV pair, .npy + keys) come as a zip.")
+
+
+@st.cache_data(show_spinner=False)
+def _writes_several(fmt: str, with_metadata: bool) -> bool:
+    """Whether ``fmt`` writes more than one file (e.g. a metadata sidecar); tried once on a tiny table."""
+    meta = pd.DataFrame({"n": [1, 2, 3]}) if with_metadata else None
+    tiny = Embeddings(["a", "b", "c"], np.eye(3, dtype=np.float32), meta)
+    return convert(tiny, fmt)[:2] == b"PK" and fmt != "npz"
+
+
+def convert(emb: Embeddings, fmt: str, gz: bool = False) -> bytes:
+    """The table written by ``embviz.save`` in ``fmt``: one file's bytes, or a zip of several."""
+    info = embviz.FORMATS[fmt]
+    with tempfile.TemporaryDirectory() as tmp:
+        ext = info.extensions[0] + (".gz" if gz and fmt not in ("npz", "parquet", "npy") else "")
+        target = Path(tmp) / f"embeddings{ext}"
+        if fmt == "projector":
+            target = Path(tmp) / "vectors.tsv"
+        written = embviz.save(emb, target, format=fmt)
+        if len(written) == 1:
+            return Path(written[0]).read_bytes()
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for path in written:
+                z.write(path, Path(path).name)
+        return buf.getvalue()

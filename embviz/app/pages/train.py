@@ -1,0 +1,368 @@
+"""Train: learn word vectors from text and watch them learn; embed new text with a transformer.
+
+Training runs in a background thread so the page stays responsive: a fragment polls its progress
+(epoch, loss, words/s, time left) and offers a Stop button that keeps what was learned so far.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+import threading
+import time
+import zipfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import embviz
+from embviz.app import common
+from embviz.corpus import Corpus, read_corpus
+from embviz.figures.training import accuracy_figure, learning_animation, loss_figure, transfer_figure
+from embviz.train import (
+    TrainedEmbeddings,
+    analogy_answers,
+    learning_trajectory,
+    snapshot_accuracy,
+    train_word2vec,
+)
+
+P = "train"
+SHIPPED = "Shipped corpus (KJV Bible, WordNet glosses, Jane Austen)"
+UPLOAD = "Upload a .txt / .txt.gz file"
+WATCH = "king, queen, man, woman, father, mother, son, daughter, god, lord, love, war, sea, land"
+
+
+# -- the training job (a thread; never touches streamlit) ------------------------------------------
+@dataclass
+class Job:
+    settings: dict
+    started: float = field(default_factory=time.perf_counter)
+    done: float = 0.0
+    total: float = 1.0
+    message: str = "starting"
+    stop: bool = False
+    finished: bool = False
+    result: TrainedEmbeddings | None = None
+    error: BaseException | None = None
+
+    def progress(self, done: float, total: float, message: str = "") -> bool:
+        self.done, self.total, self.message = done, total, message
+        return self.stop
+
+    def run(self, source, label: str) -> None:
+        try:
+            self.message = "reading and tokenising the corpus"
+            corpus = _tokenised(source, label, **{k: self.settings[k] for k in TOKENS})
+            self.result = train_word2vec(corpus, progress=self.progress, **self.settings)
+        except Exception as exc:  # shown by the page as st.error
+            self.error = exc
+        finally:
+            self.finished = True
+
+
+TOKENS = ("lowercase", "strip_punctuation", "min_length")
+
+
+@lru_cache(maxsize=2)
+def _tokenised(source: str | bytes, label: str, lowercase: bool, strip_punctuation: bool,
+               min_length: int) -> Corpus:
+    """The tokenised corpus, kept for the next training with the same text and options."""
+    corpus = read_corpus(Path(source) if isinstance(source, str) else source, lowercase=lowercase,
+                         strip_punctuation=strip_punctuation, min_length=min_length)
+    corpus.source = label
+    return corpus
+
+
+# -- page --------------------------------------------------------------------------------------------
+def render() -> None:
+    st.title("Train embeddings")
+    st.caption(
+        "An embedding is *learned*: each word starts as a one-hot vector — a single 1 among tens of "
+        "thousands of 0s — and a learned layer maps it to a few hundred numbers. word2vec learns that "
+        "layer by predicting words from their neighbours, so words used alike end up close. Train it "
+        "here on real text and watch the words travel from random noise into their neighbourhoods."
+    )
+    train_tab, embed_tab = st.tabs(["Train word2vec", "Embed text with a transformer"])
+    with train_tab:
+        _train_tab()
+    with embed_tab:
+        _embed_tab()
+
+
+def _corpus_choice() -> tuple[str | bytes, str] | None:
+    choice = st.radio("Corpus", [SHIPPED, UPLOAD], key=f"{P}_corpus", horizontal=True)
+    if choice == SHIPPED:
+        try:
+            path = embviz.demo_corpus()
+        except FileNotFoundError as exc:
+            common.show_error(exc)
+            return None
+        st.caption("About 3 million words of public-domain and permissively licensed English, one "
+                   "sentence per line. Licences: `data/LICENSES.md`.")
+        return str(path), "shipped corpus"
+    upload = st.file_uploader("Text file, one sentence or paragraph per line (UTF-8, optionally gzip)",
+                              type=["txt", "gz"], key=f"{P}_upload")
+    if upload is None:
+        st.info("Upload a plain-text file to train on it. A few hundred thousand words give usable "
+                "neighbours; a few thousand are too few to learn much.")
+        return None
+    return upload.getvalue(), upload.name
+
+
+def _settings() -> dict:
+    with st.expander("Tokenisation — how the text is cut into words", expanded=False):
+        c1, c2, c3 = st.columns(3)
+        lowercase = c1.checkbox("Lowercase", True, key=f"{P}_lower",
+                                help="'King' and 'king' become one word with one vector, learned from "
+                                     "more examples.")
+        strip = c2.checkbox("Strip punctuation", True, key=f"{P}_strip",
+                            help="Keep only letters and digits (inner apostrophes stay: don't). "
+                                 "Otherwise 'end.' and 'end' are different words.")
+        min_length = c3.number_input("Minimum word length", 1, 20, 1, key=f"{P}_minlen",
+                                     help="Drop tokens shorter than this (1 keeps 'a' and 'I').")
+    c1, c2, c3, c4, c5 = st.columns(5)
+    algo = c1.selectbox("Algorithm", ["CBOW", "Skip-gram"], key=f"{P}_algo",
+                        help="CBOW predicts a word from its neighbours (fast); skip-gram predicts the "
+                             "neighbours from the word (slower, better for rare words).")
+    dims = c2.number_input("Dimensions", 10, 300, 100, 10, key=f"{P}_dims",
+                           help="Length of each learned vector (d).")
+    epochs = c3.number_input("Epochs", 1, 30, 5, key=f"{P}_epochs",
+                             help="Passes over the corpus; a snapshot is kept after each.")
+    window = c4.number_input("Window", 1, 20, 8, key=f"{P}_window",
+                             help="How many words either side count as context.")
+    min_count = c5.number_input("Minimum count", 1, 1000, 10, key=f"{P}_mincount",
+                                help="Words seen fewer times are ignored (they would get poor vectors).")
+    return dict(dims=int(dims), epochs=int(epochs), window=int(window), min_count=int(min_count),
+                sg=algo == "Skip-gram", lowercase=lowercase, strip_punctuation=strip,
+                min_length=int(min_length), seed=0, workers=2)
+
+
+def _train_tab() -> None:
+    ss = st.session_state
+    source = _corpus_choice()
+    settings = _settings()
+    job: Job | None = ss.get(f"{P}_job")
+    running = job is not None and not job.finished
+    if st.button("Train", key=f"{P}_go", type="primary", disabled=source is None or running,
+                 icon=":material/model_training:"):
+        job = Job(settings)
+        ss[f"{P}_job"] = job
+        threading.Thread(target=job.run, args=source, daemon=True, name="embviz-train").start()
+        running = True
+    if job is not None:
+        _watch()
+    if ss.get(f"{P}_error"):
+        st.error(ss[f"{P}_error"], icon=":material/error:")
+    result = ss.get(f"{P}_result")
+    if result is not None and not running:
+        _results(result)
+
+
+@st.fragment(run_every=0.5)
+def _watch() -> None:
+    ss = st.session_state
+    job: Job | None = ss.get(f"{P}_job")
+    if job is None:
+        return
+    if job.finished:
+        ss[f"{P}_job"] = None
+        ss[f"{P}_error"] = None
+        if job.error is not None:
+            ss[f"{P}_error"] = str(job.error).strip("'\"")
+        else:
+            ss[f"{P}_result"] = job.result
+            ss["trained_embeddings"] = job.result  # the sidebar offers it; the Learn page compares it
+            ss[f"{P}_seconds"] = time.perf_counter() - job.started
+        st.rerun()
+    elapsed = time.perf_counter() - job.started
+    with st.status(f"Training… {elapsed:.0f} s", expanded=True, state="running"):
+        st.progress(min(1.0, job.done / job.total) if job.total else 0.0, text=job.message)
+        label = "Stopping after this epoch…" if job.stop else "Stop (keep what was learned)"
+        st.button(label, key=f"{P}_stop", disabled=job.stop, icon=":material/stop_circle:",
+                  on_click=lambda: setattr(job, "stop", True))
+
+
+# -- results -----------------------------------------------------------------------------------------
+def _results(emb: TrainedEmbeddings) -> None:
+    ss = st.session_state
+    stats = emb.corpus_stats
+    seconds = ss.get(f"{P}_seconds", 0.0)
+    note = " (stopped early: these are the vectors after the last finished epoch)" if emb.stopped else ""
+    st.success(f"Trained **{emb.name}** on {stats['tokens']:,} tokens: {len(emb):,} words × {emb.dim} "
+               f"in {seconds:.0f} s{note}.", icon=":material/check_circle:")
+    a1, a2, a3 = st.columns([1.2, 1, 1], vertical_alignment="bottom")
+    if a1.button("Use this model on every page", key=f"{P}_use", icon=":material/public:"):
+        common.set_active(emb)
+        st.toast("The trained model is now the data on every page.")
+    _download(emb, a2, a3)
+    _analogy(emb)
+    st.subheader("Watch it learn")
+    if not emb.snapshots:
+        st.info("No snapshots were kept for this run.")
+        return
+    words_text = st.text_input("Words to follow (comma-separated)", WATCH, key=f"{P}_words",
+                               help="Shown in red; the grey points are the 300 most frequent words.")
+    words = [w.strip().lower() for w in words_text.split(",") if w.strip()]
+    left, right = st.columns([3, 2])
+    with left:
+        traj = _trajectory(emb, tuple(words))
+        shown = [w for w in words if w in traj.keys]
+        missing = [w for w in words if w not in traj.keys]
+        st.plotly_chart(learning_animation(traj.coords, traj.keys, highlight=shown),
+                        key=f"{P}_animation", width="stretch")
+        cap = ("Each snapshot is projected with PCA and turned (orthogonal Procrustes) to face like the "
+               "final one, so motion is learning, not rotation. Press ▶ or drag the slider.")
+        unknown = [w for w in missing if w not in emb]
+        rare = [w for w in missing if w in emb]
+        if unknown:
+            cap += f" Not in the vocabulary: {', '.join(unknown)}."
+        if rare:
+            cap += (f" Not among the {len(emb.snapshot_keys):,} most frequent words that snapshots "
+                    f"keep: {', '.join(rare)}.")
+        st.caption(cap)
+    with right:
+        st.plotly_chart(loss_figure(emb.loss), key=f"{P}_loss", width="stretch")
+        st.plotly_chart(accuracy_figure(_accuracy(emb)), key=f"{P}_accuracy", width="stretch")
+    _transfer(emb)
+
+
+def _trajectory(emb: TrainedEmbeddings, words: tuple[str, ...]):
+    cache = st.session_state.setdefault(f"{P}_traj", {})
+    key = (id(emb), words)
+    if key not in cache:
+        cache.clear()
+        cache[key] = learning_trajectory(emb, list(words), n=300)
+    return cache[key]
+
+
+def _accuracy(emb: TrainedEmbeddings) -> pd.DataFrame:
+    cache = st.session_state.setdefault(f"{P}_acc", {})
+    if id(emb) not in cache:
+        cache.clear()
+        cache[id(emb)] = snapshot_accuracy(emb)
+    return cache[id(emb)]
+
+
+def _analogy(emb: TrainedEmbeddings) -> None:
+    st.subheader("Meaning arithmetic on what was just learned")
+    c1, c2, c3, c4 = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
+    b = c1.text_input("Start from", "king", key=f"{P}_an_b")
+    a = c2.text_input("minus", "man", key=f"{P}_an_a")
+    c = c3.text_input("plus", "woman", key=f"{P}_an_c")
+    try:
+        answers = analogy_answers(emb, a.strip().lower(), b.strip().lower(), c.strip().lower(), topn=5)
+    except (KeyError, ValueError) as exc:
+        common.show_error(exc)
+        return
+    text = ", ".join(f"**{w}** ({s:.2f})" if i == 0 else f"{w} ({s:.2f})" for i, (w, s) in enumerate(answers))
+    c4.markdown(f"{b} − {a} + {c} → {text}")
+
+
+def _download(emb: TrainedEmbeddings, col, button_col) -> None:
+    formats = {name: info for name, info in embviz.FORMATS.items() if info.writable}
+    with col:
+        name = st.selectbox("Save as", list(formats), index=list(formats).index("npz") if "npz" in formats else 0,
+                            format_func=lambda n: formats[n].label, key=f"{P}_format",
+                            label_visibility="collapsed")
+    cache = st.session_state.setdefault(f"{P}_files", {})
+    key = (id(emb), name)
+    if key not in cache:
+        cache.clear()
+        try:
+            cache[key] = _saved(emb, name, formats[name].extensions[0])
+        except (OSError, ValueError) as exc:
+            common.show_error(exc)
+            return
+    filename, data = cache[key]
+    button_col.download_button(f"Download {filename}", data, file_name=filename, key=f"{P}_download",
+                        icon=":material/download:")
+
+
+def _saved(emb, fmt: str, ext: str) -> tuple[str, bytes]:
+    """Write with embviz.save into a temporary folder; several files come back as one zip."""
+    stem = "word2vec_" + hashlib.sha1(emb.fingerprint().encode()).hexdigest()[:6]
+    with tempfile.TemporaryDirectory() as tmp:
+        files = embviz.save(emb, Path(tmp) / f"{stem}{ext}", format=fmt)
+        if len(files) == 1:
+            return files[0].name, files[0].read_bytes()
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for f in files:
+                zf.write(f, f.name)
+        return f"{stem}_{fmt}.zip", buf.getvalue()
+
+
+def _transfer(emb: TrainedEmbeddings) -> None:
+    with st.expander("Why reuse pretrained embeddings? The same questions, two models"):
+        st.caption("The pretrained MiniLM word table (learned from billions of words) against the model "
+                   "trained here, both cut to the words they share and asked the same Google analogy "
+                   "questions. A small corpus teaches some relations (family, grammar) but not "
+                   "world knowledge (capitals, currencies) — that is why pretrained tables pay.")
+        from embviz.onehot import transfer_table
+
+        cache = st.session_state.setdefault(f"{P}_transfer", {})
+        if id(emb) not in cache:
+            cache.clear()
+            try:
+                cache[id(emb)] = transfer_table(embviz.demo(), emb)
+            except (OSError, ValueError) as exc:
+                common.show_error(exc)
+                return
+        table = cache[id(emb)]
+        st.plotly_chart(transfer_figure(table), key=f"{P}_transfer_chart", width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch",
+                     column_config={"pretrained": st.column_config.NumberColumn(format="percent"),
+                                    "trained": st.column_config.NumberColumn(format="percent")})
+        st.caption(f"{table.attrs.get('shared_vocabulary', 0):,} shared words.")
+
+
+# -- embed text ----------------------------------------------------------------------------------------
+def _embed_tab() -> None:
+    from embviz import encode
+
+    st.caption("Embed your own words, sentences or a CSV text column with the pretrained transformer "
+               "all-MiniLM-L6-v2 (384 dimensions), offline, then explore them on every page.")
+    missing = encode.missing_extra()
+    if missing:
+        st.info(missing, icon=":material/extension:")
+        st.code(encode.INSTALL, language="bash")
+        return
+    mode = st.radio("Input", ["Words or sentences", "A CSV column"], key=f"{P}_embed_mode", horizontal=True)
+    run = None
+    if mode == "Words or sentences":
+        text = st.text_area("One text per line", "a cat sat on the mat\na kitten slept on the rug\n"
+                            "the stock market fell sharply\nshares dropped in early trading\nking\nqueen",
+                            key=f"{P}_embed_text", height=180)
+        lines = [t for t in text.splitlines() if t.strip()]
+        if st.button(f"Embed {len(lines)} texts", key=f"{P}_embed_go", disabled=not lines):
+            run = (encode.embed_texts, dict(texts=lines))
+    else:
+        upload = st.file_uploader("CSV file", type=["csv"], key=f"{P}_embed_csv")
+        if upload is not None:
+            try:
+                columns = list(pd.read_csv(io.BytesIO(upload.getvalue()), nrows=5, dtype=str).columns)
+            except (ValueError, UnicodeDecodeError) as exc:
+                common.show_error(ValueError(f"{upload.name} is not a readable CSV: {exc}"))
+                return
+            column = st.selectbox("Text column", columns, key=f"{P}_embed_column")
+            if st.button("Embed the column", key=f"{P}_embed_go_csv"):
+                run = (encode.embed_csv, dict(file=io.BytesIO(upload.getvalue()), column=column))
+    if run is not None:
+        try:
+            emb = common.run_with_progress("Embedding with all-MiniLM-L6-v2", run[0], **run[1])
+        except Exception as exc:
+            common.show_error(exc)
+            return
+        st.session_state[f"{P}_embedded"] = emb
+        common.set_active(emb)
+    emb = st.session_state.get(f"{P}_embedded")
+    if emb is not None and len(emb) > 1:
+        st.success(f"Embedded {len(emb):,} texts × {emb.dim}; they are now the data on every page.",
+                   icon=":material/check_circle:")
+        query = st.selectbox("Nearest neighbours of", emb.keys, key=f"{P}_embed_query")
+        st.dataframe(pd.DataFrame(emb.most_similar(query, topn=min(10, len(emb) - 1)),
+                                  columns=["text", "cosine"]), hide_index=True, width="stretch")

@@ -1,0 +1,220 @@
+"""The sidebar every page shares: which data set is active, and presentation mode.
+
+Sources: the bundled demo tables, the file the server was started with (``embviz serve FILE``),
+files inside operator-configured folders (``EMBVIZ_DATA_DIRS``), an upload, or the set trained on
+the Train page. A load that fails shows the message and keeps the previous data.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+import embviz
+from embviz import Embeddings
+from embviz.app import common, present, security, state
+
+SOURCES = {
+    "demo": "Bundled demo",
+    "file": "Server file",
+    "folder": "Data folder",
+    "upload": "Upload",
+    "trained": "Trained here",
+}
+
+
+# -- loading (cached per file content; uploads are per session) ----------------------------------
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _load_path(path: str, mtime: float, size: int) -> Embeddings:
+    emb = embviz.load(path)
+    emb.vectors.flags.writeable = False
+    return emb
+
+
+def load_path(path: Path) -> Embeddings:
+    st_ = path.stat()
+    return _load_path(str(path), st_.st_mtime, st_.st_size)
+
+
+def bundled() -> dict[str, object]:
+    from embviz.datasets import DATASETS
+
+    return {k: d for k, d in DATASETS.items() if d.kind == "embeddings" and d.available}
+
+
+def load_uploads(files: list) -> Embeddings:
+    """Embeddings from uploaded files: one file in any format, or a projector vectors + metadata pair."""
+    if not files:
+        raise ValueError("no file uploaded")
+    for f in files:
+        security.check_upload(f.name, f.size)
+    if len(files) == 1:
+        return embviz.load(files[0])
+    if len(files) == 2:
+        meta = [f for f in files if "meta" in f.name.lower()]
+        if len(meta) == 1:
+            vectors = next(f for f in files if f is not meta[0])
+            return embviz.load(vectors, metadata=meta[0])
+    names = ", ".join(f.name for f in files)
+    raise ValueError(f"uploaded {len(files)} files ({names}); upload one file, or a TF-projector pair: "
+                     "vectors.tsv and a metadata file whose name contains 'metadata'")
+
+
+def _on_upload() -> None:
+    files = st.session_state.get("sidebar_upload") or []
+    if not isinstance(files, list):
+        files = [files]
+    if not files:
+        return
+    try:
+        emb = load_uploads(files)
+    except Exception as exc:  # noqa: BLE001 — shown to the user, previous data kept
+        st.session_state["sidebar_error"] = _message(exc, ", ".join(f.name for f in files))
+        return
+    emb.name = emb.name or files[0].name
+    common.set_active(emb, "upload")
+    st.session_state.pop("sidebar_error", None)
+
+
+def _message(exc: BaseException, what: str) -> str:
+    text = str(exc).strip("'\"")
+    if isinstance(exc, ImportError):
+        return f"Cannot read {what}: a reader is missing ({exc})."
+    if what and what not in text:
+        text = f"{what}: {text}"
+    return f"Could not load {text}. Still showing the previous data."
+
+
+def _activate(source_id: str, loader) -> None:
+    """Load and activate ``source_id`` unless it is already active; on failure keep the old data."""
+    if common.active_source() == source_id and "active_embeddings" in st.session_state:
+        return
+    try:
+        emb = loader()
+    except Exception as exc:  # noqa: BLE001
+        st.session_state["sidebar_error"] = _message(exc, source_id.split(":", 1)[-1])
+        return
+    st.session_state["active_embeddings"] = emb
+    st.session_state["active_source"] = source_id
+    st.session_state.pop("sidebar_error", None)
+
+
+# -- URL ----------------------------------------------------------------------------------------
+def url_view() -> state.View:
+    """The view in the URL this session was opened with (parsed once per session)."""
+    if "url_view" not in st.session_state:
+        view, problems = state.from_query(st.query_params.to_dict())
+        st.session_state["url_view"] = view
+        st.session_state["url_problems"] = problems
+        st.session_state["url_pending"] = bool(st.query_params)
+        _apply_data_param(view.data)
+    return st.session_state["url_view"]
+
+
+def _apply_data_param(data: str) -> None:
+    if not data:
+        return
+    kind, _, rest = data.partition(":")
+    if kind == "demo" and rest in bundled():
+        st.session_state["sidebar_source"] = "demo"
+        st.session_state["sidebar_demo"] = rest
+    elif kind == "file" and security.server_file():
+        st.session_state["sidebar_source"] = "file"
+    elif kind == "folder" and security.data_dirs():
+        st.session_state["sidebar_source"] = "folder"
+        st.session_state["sidebar_folder_file"] = rest
+    else:
+        st.session_state.setdefault("url_problems", []).append(
+            f"URL parameter 'data' names {data!r}, which cannot be opened from a link here "
+            "(uploads and trained sets stay in the browser session that made them) — showing the demo.")
+
+
+# -- the sidebar --------------------------------------------------------------------------------
+def render() -> None:
+    url_view()
+    with st.sidebar:
+        st.markdown("### :material/scatter_plot: embviz")
+        st.caption("See what embeddings are and how they behave.")
+        options = _available_sources()
+        if pending := st.session_state.pop("sidebar_pending_source", None):
+            st.session_state["sidebar_source"] = pending
+        if st.session_state.get("sidebar_source") not in options:
+            st.session_state["sidebar_source"] = options[0]
+        source = st.radio("Data", options, format_func=SOURCES.get, key="sidebar_source",
+                          horizontal=False)
+        _source_controls(source)
+        if msg := st.session_state.get("sidebar_error"):
+            st.error(msg, icon=":material/error:")
+        emb = common.active_embeddings()
+        _summary(emb)
+        st.divider()
+        present.toggle()
+
+
+def _available_sources() -> list[str]:
+    out = ["demo"]
+    if security.server_file():
+        out.insert(0, "file")
+    if security.data_dirs():
+        out.append("folder")
+    out.append("upload")
+    if st.session_state.get("trained_embeddings") is not None:
+        out.append("trained")
+    return out
+
+
+def _source_controls(source: str) -> None:
+    if source == "demo":
+        sets = bundled()
+        if not sets:
+            st.warning("The bundled demo table is missing (data/minilm_words.npz).")
+            return
+        name = st.selectbox("Demo table", list(sets), format_func=lambda k: sets[k].label,
+                            key="sidebar_demo", label_visibility="collapsed")
+        st.caption(sets[name].description)
+        _activate(f"demo:{name}", sets[name].load)
+    elif source == "file":
+        path = security.server_file()
+        st.caption(f"`{path.name}` — opened by the operator.")
+        _activate("file", lambda: load_path(path))
+    elif source == "folder":
+        _folder_controls()
+    elif source == "upload":
+        limit = security.max_upload_bytes() / 1024**2
+        st.file_uploader(
+            "Embeddings file", accept_multiple_files=True, key="sidebar_upload", on_change=_on_upload,
+            help=("word2vec text/binary, GloVe, fastText .vec, .npy/.npz, CSV, Parquet (optionally .gz), "
+                  f"or a TF-projector pair (vectors.tsv + metadata.tsv). Up to {limit:,.0f} MB."),
+        )
+        if common.active_source() != "upload":
+            st.caption("Showing the previous data until a file loads.")
+    elif source == "trained":
+        emb = st.session_state.get("trained_embeddings")
+        if emb is not None and common.active_source() != "trained":
+            common.set_active(emb, "trained")
+
+
+def _folder_controls() -> None:
+    dirs = security.data_dirs()
+    choices = []
+    for i, d in enumerate(dirs):
+        choices += [f"{i}/{name}" for name in security.list_files(d)]
+    if not choices:
+        st.info("The configured data folders hold no embedding files.")
+        return
+    choice = st.selectbox("File", choices, key="sidebar_folder_file",
+                          format_func=lambda c: f"{dirs[int(c.split('/', 1)[0])].name}/{c.split('/', 1)[1]}")
+    i, name = choice.split("/", 1)
+
+    def load():
+        if not i.isdigit() or int(i) >= len(dirs):
+            raise PermissionError(f"{choice!r} is not in a configured data folder")
+        return load_path(security.resolve_inside(dirs[int(i)], name))
+
+    _activate(f"folder:{choice}", load)
+
+
+def _summary(emb: Embeddings) -> None:
+    cols = ", ".join(map(str, emb.metadata.columns)) or "none"
+    st.markdown(f"**{emb.name or 'Embeddings'}**  \n{len(emb):,} words × {emb.dim} dimensions  \n"
+                f"<span style='color:#777'>metadata: {cols}</span>", unsafe_allow_html=True)

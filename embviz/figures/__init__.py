@@ -1,0 +1,1 @@
+"""Pure Plotly figure builders: they take arrays and return ``go.Figure``; no streamlit here."""

@@ -1,0 +1,121 @@
+"""Clusters page through AppTest: the real page, the real package, small planted data and the demo."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+from streamlit.testing.v1 import AppTest
+
+from embviz import Embeddings
+from tests.app.helpers import PAGE_SCRIPT, decode, figures, texts
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """400 words in 4 planted groups (cosine geometry), named g<group>_<i>."""
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(4, 24))
+    truth = np.repeat(np.arange(4), [160, 110, 80, 50])
+    vecs = centres[truth] + 0.3 * rng.normal(size=(len(truth), 24))
+    keys = [f"g{g}_{i}" for i, g in enumerate(truth)]
+    return Embeddings(keys, vecs, pd.DataFrame({"rank": np.arange(1, len(keys) + 1)}), name="planted"), truth
+
+
+def page(emb: Embeddings | None = None) -> AppTest:
+    at = AppTest.from_string(PAGE_SCRIPT.format(page="clusters"), default_timeout=180)
+    if emb is not None:  # as if the user had trained it: the sidebar shows it as the active data
+        at.session_state["active_embeddings"] = emb
+        at.session_state["active_source"] = "trained"
+        at.session_state["trained_embeddings"] = emb
+        at.session_state["sidebar_pending_source"] = "trained"
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def map_traces(at: AppTest) -> list[dict]:
+    fig = figures(at)[0]
+    return [t for t in fig["data"] if t.get("mode") == "markers"]
+
+
+def test_kmeans_recovers_the_planted_groups_and_draws_them(planted):
+    emb, truth = planted
+    at = page(emb)
+    at.session_state["clusters_k"] = 4
+    at.run()
+    assert not at.exception, at.exception
+    assert metrics(at)["Clusters"] == "4"
+    traces = map_traces(at)
+    assert len(traces) == 4
+    labels = np.full(len(emb), -1)
+    for j, t in enumerate(traces):
+        labels[decode(t["customdata"]).astype(int)] = j
+    assert adjusted_rand_score(truth, labels) > 0.95  # every point drawn, in its planted group
+    sizes = sorted(int(t["name"].rsplit("(", 1)[1].rstrip(")")) for t in traces)
+    assert sizes == [50, 80, 110, 160]
+    fig = figures(at)[0]
+    assert fig["layout"]["legend"]["itemclick"] == "toggleothers"
+    assert sum(1 for t in fig["data"] if t.get("fill") == "toself") == 4  # a hull per cluster
+    table = at.dataframe[0].value
+    assert table["size"].tolist() == [160, 110, 80, 50]
+    assert table["map agreement"].between(0, 1).all()
+    # each cluster is named after its own group's words
+    for name in table["name"]:
+        assert len({w.split("_")[0] for w in name.split(" · ")}) == 1
+
+
+def test_select_and_rename_a_cluster(planted):
+    emb, _ = planted
+    at = page(emb)
+    at.session_state["clusters_k"] = 4
+    at.run()
+    at.selectbox(key="clusters_selected").set_value(2).run()
+    assert not at.exception
+    members = at.dataframe[1].value
+    assert len(members) == 80 and members["closeness to centre"].is_monotonic_decreasing
+    at.text_input(key="clusters_rename").input("third group")
+    at.button(key="clusters_rename_apply").click().run()
+    assert not at.exception
+    assert at.dataframe[0].value["name"].tolist()[2] == "third group"
+    names = [t["name"] for t in map_traces(at)]
+    assert "third group (80)" in names
+
+
+def test_hdbscan_and_clustering_the_map_say_what_they_did(planted):
+    emb, _ = planted
+    at = page(emb).run()
+    at.selectbox(key="clusters_method").set_value("hdbscan").run()
+    assert not at.exception
+    assert metrics(at)["Clusters"] == "4"
+    at.radio(key="clusters_space").set_value("projected").run()
+    assert not at.exception
+    assert any("the map" in c and "picture" in c for c in texts(at, "caption"))
+    assert figures(at)[0]["layout"]["annotations"][0]["text"].startswith("HDBSCAN on the map")
+
+
+def test_all_noise_is_an_error_message_not_a_traceback():
+    x = np.random.default_rng(0).uniform(size=(60, 8))
+    at = page(Embeddings([f"u{i}" for i in range(60)], x)).run()
+    at.selectbox(key="clusters_method").set_value("hdbscan").run()
+    at.number_input(key="clusters_min_cluster_size").set_value(30).run()
+    assert not at.exception
+    assert any("every point came out as noise" in e for e in texts(at, "error"))
+
+
+def test_default_view_on_the_demo_table(demo):
+    at = page()
+    at.run()
+    assert not at.exception, at.exception
+    m = metrics(at)
+    assert m["Clusters"] == "20"
+    traces = map_traces(at)
+    assert len(traces) == 20
+    assert sum(len(decode(t["customdata"])) for t in traces) == len(demo)
+    table = at.dataframe[0].value
+    assert len(table) == 20 and table["size"].sum() == len(demo)
+    overall = float(m["Map agreement"].rstrip("%")) / 100
+    assert 0 < overall < 1
+    assert at.download_button(key="clusters_download") is not None

@@ -1,0 +1,89 @@
+"""Compare page through AppTest: real page, real reducers, a small planted set."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from embviz import Embeddings
+from tests.app.helpers import PAGE_SCRIPT, decode, figures
+
+
+@pytest.fixture(scope="module")
+def planted() -> Embeddings:
+    rng = np.random.default_rng(5)
+    centres = rng.normal(size=(3, 20))
+    truth = np.repeat(np.arange(3), 60)
+    vecs = centres[truth] + 0.3 * rng.normal(size=(len(truth), 20))
+    meta = pd.DataFrame({"group": [f"g{g}" for g in truth], "rank": np.arange(1, 181)})
+    return Embeddings([f"w{i}" for i in range(180)], vecs, meta, name="planted")
+
+
+def page(emb: Embeddings) -> AppTest:
+    at = AppTest.from_string(PAGE_SCRIPT.format(page="compare"), default_timeout=300)
+    at.session_state["active_embeddings"] = emb
+    at.session_state["active_source"] = "trained"
+    at.session_state["trained_embeddings"] = emb
+    at.session_state["sidebar_pending_source"] = "trained"
+    return at.run()
+
+
+def run_compare(at: AppTest, methods=("pca", "umap"), colour="group") -> AppTest:
+    at.multiselect(key="compare_methods").set_value(list(methods))
+    at.selectbox(key="compare_colour").select(colour)
+    at.button(key="compare_run").click()
+    return at.run()
+
+
+def test_waits_for_compare_then_draws_aligned_maps_scores_and_animation(planted):
+    at = page(planted)
+    assert not at.exception and not figures(at)
+    assert any("press **Compare**" in i.value for i in at.info)
+    at = run_compare(at)
+    assert not at.exception, at.exception
+    figs = figures(at)
+    maps = [f for f in figs if any(t.get("type") == "scattergl" for t in f["data"])]
+    assert len(maps) == 2
+    for fig in maps:  # same colours: one trace per group, same names
+        assert sorted(t["name"] for t in fig["data"] if t.get("type") == "scattergl") == ["g0", "g1", "g2"]
+    table = at.dataframe[0].value
+    assert list(table["method"]) == ["PCA", "UMAP"]
+    for col in ("seconds", "trustworthiness@10", "continuity@10", "knn_recall@10", "knn_recall@50", "spearman"):
+        assert col in table.columns and table[col].between(-1, 1e6).all()
+    # UMAP keeps neighbourhoods better than PCA on clustered data in 20-D
+    assert table.loc[1, "knn_recall@10"] > table.loc[0, "knn_recall@10"]
+    recall = next(f for f in figs if f["layout"].get("title", {}).get("text") == "kNN recall against k")
+    assert [t["name"] for t in recall["data"]] == ["PCA", "UMAP"]
+    anim = next(f for f in figs if f.get("frames"))
+    assert len(anim["frames"]) == 12 and anim["frames"][-1]["name"] == "UMAP"
+
+
+def test_selection_highlights_in_every_map_and_isolates(planted):
+    at = run_compare(page(planted), methods=("pca", "tsne"))
+    assert not at.exception
+    rows = [int(v) for v in decode(figures(at)[0]["data"][0]["customdata"])[:15]]
+    at.session_state["compare_map_0"] = {"selection": {"points": [{"curve_number": 0, "point_index": i} for i in range(15)],
+                                                      "point_indices": list(range(15)), "box": [], "lasso": []}}
+    at.session_state["compare_selected"] = [planted.keys[r] for r in rows]
+    at = at.run()
+    assert not at.exception
+    for fig in figures(at)[:2]:
+        hl = next(t for t in fig["data"] if t.get("name") == "matches")
+        assert sorted(int(v) for v in decode(hl["customdata"])) == sorted(rows)
+    at.button(key="compare_isolate").click()
+    at = at.run()
+    assert not at.exception
+    assert any("15 isolated points" in c.value for c in at.caption)
+    assert at.dataframe[0].value["method"].tolist() == ["PCA", "t-SNE"]
+
+
+def test_bad_parameter_is_an_error_message_not_a_traceback(planted):
+    at = page(planted)
+    at.multiselect(key="compare_methods").set_value(["pca", "umap"])
+    at.number_input(key="compare_p_umap_n_neighbors").set_value(500)
+    at.button(key="compare_run").click()
+    at = at.run()
+    assert not at.exception
+    assert any("'n_neighbors' parameter of UMAP" in e.value for e in at.error)
+    assert at.dataframe[0].value["method"].tolist() == ["PCA"]

@@ -1,0 +1,76 @@
+"""Learn page: every step renders live views of the real demo table; the stepper walks them."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embviz import Embeddings
+from embviz.app.pages.learn import STEPS
+from tests.app.helpers import app, figures
+
+
+def _at_step(i: int, **state):
+    at = app(page="learn")
+    at.session_state["learn_step"] = i
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def test_next_and_previous_walk_the_steps():
+    at = app(page="learn")
+    assert not at.exception
+    assert at.header[0].value.startswith("1. One-hot")
+    at.button(key="learn_step_next").click().run()
+    assert at.header[0].value.startswith("2. A learned lookup table")
+    at.button(key="learn_step_prev").click().run()
+    at.button(key="learn_step_prev").click().run()
+    assert at.header[0].value.startswith(f"{len(STEPS)}. What a 2-D map")  # wraps around
+    assert at.query_params["step"] == str(len(STEPS))
+
+
+def test_step_one_uses_the_real_vocabulary():
+    at = _at_step(0)
+    sizes = at.dataframe[0].value.set_index("representation")["size"]
+    assert sizes["dense embeddings"] == "10.2 MB"  # 20,000 × 128 × 4 bytes
+    assert "All 499,500 one-hot pairs score exactly 0" in " ".join(c.value for c in at.main.caption)
+
+
+def test_lookup_identity_holds_for_a_typed_word():
+    at = _at_step(1)
+    at.text_input(key="learn_lookup_word").input("queen").run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["one_hot @ W == W[row]"] == "yes, bit for bit"
+    at.text_input(key="learn_lookup_word").input("qeen").run()
+    assert not at.exception and "did you mean 'queen'" in at.warning[0].value
+
+
+@pytest.mark.parametrize("i", [2, 3, 4, 6])
+def test_live_steps_draw_their_figures(i):
+    at = _at_step(i)
+    assert not at.exception, at.exception
+    assert figures(at)
+
+
+def test_analogy_step_finds_queen():
+    at = _at_step(4)
+    assert at.dataframe[0].value["answer"].iloc[0] == "queen"
+    at.text_input(key="learn_expr").input("king - + woman").run()
+    assert not at.exception and at.error
+
+
+def test_transfer_step_compares_with_a_trained_table(demo):
+    rng = np.random.default_rng(0)
+    keys = demo.keys[:4000]
+    noisy = Embeddings(keys, demo.vectors[:4000] + rng.normal(scale=0.3, size=(4000, demo.dim)), name="noisy copy")
+    at = _at_step(5, trained_embeddings=noisy)
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    pre = float(metrics["pretrained accuracy"].rstrip("%"))
+    post = float(metrics["trained here (noisy copy)"].rstrip("%"))
+    assert pre > post  # noise destroys analogies
+
+
+def test_learn_without_a_trained_model_offers_to_train():
+    at = _at_step(5)
+    assert not at.exception and at.button(key="learn_train")

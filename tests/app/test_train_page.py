@@ -1,0 +1,107 @@
+"""The Train page in AppTest: train on a small corpus, see the animation and curves, use the model."""
+from __future__ import annotations
+
+import gzip
+import json
+import time
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+import embviz  # noqa: E402
+
+SCRIPT = "from embviz.app.pages.train import render\nrender()\n"
+
+
+@pytest.fixture
+def small_data(tmp_path, monkeypatch):
+    """A data folder whose corpus is the first 25,000 lines of the shipped one (fast to train)."""
+    real = embviz.demo_corpus()
+    with gzip.open(real, "rt", encoding="utf-8") as f:
+        head = [next(f) for _ in range(25_000)]
+    (tmp_path / "corpus.txt.gz").write_bytes(gzip.compress("".join(head).encode()))
+    (tmp_path / "minilm_words.npz").symlink_to(real.parent / "minilm_words.npz")
+    monkeypatch.setenv("EMBVIZ_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _wait_for_training(at: AppTest, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while at.session_state["train_job"] is not None:
+        assert time.monotonic() < deadline, "training did not finish"
+        time.sleep(0.5)
+        at.run()
+
+
+def _figures(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_train_then_explore(small_data):
+    at = AppTest.from_string(SCRIPT, default_timeout=120).run()
+    assert not at.exception
+    at.number_input(key="train_epochs").set_value(2)
+    at.number_input(key="train_mincount").set_value(5)
+    at.number_input(key="train_dims").set_value(30)
+    at.button(key="train_go").click().run()
+    assert not at.exception
+    _wait_for_training(at)
+    assert not at.exception and not at.error
+    result = at.session_state["train_result"]
+    assert len(result.snapshots) == 3 and len(result.loss) == 2 and result.corpus_stats["lines"] <= 25_000
+    figs = _figures(at)
+    animation = next(f for f in figs if f.get("frames"))
+    assert len(animation["frames"]) == 3 and animation["layout"]["sliders"][0]["steps"][0]["label"] == "start"
+    assert any("Loss" in f["layout"]["title"]["text"] for f in figs if f["layout"].get("title"))
+    assert any("man" in m.value and "→" in m.value for m in at.markdown)
+    assert at.session_state["trained_embeddings"] is result  # the Learn page and the sidebar see it
+    assert at.get("download_button")  # saved with embviz.save, npz by default
+    at.selectbox(key="train_format").select("projector").run()
+    assert not at.exception and not at.error
+    at.button(key="train_use").click().run()
+    assert at.session_state["active_embeddings"] is result
+    # a word that is not in the vocabulary: a message, the page keeps working
+    at.text_input(key="train_an_c").set_value("qwzx").run()
+    assert not at.exception and any("qwzx" in e.value for e in at.error)
+
+
+def test_too_small_corpus_gives_a_clear_message(small_data):
+    (small_data / "corpus.txt.gz").write_bytes(gzip.compress(b"just a few words\n" * 10))
+    at = AppTest.from_string(SCRIPT, default_timeout=60).run()
+    at.button(key="train_go").click().run()
+    _wait_for_training(at, 30)
+    assert not at.exception
+    assert any("at least 1,000 tokens" in e.value for e in at.error)
+
+
+def test_stop_keeps_what_was_learned(small_data):
+    at = AppTest.from_string(SCRIPT, default_timeout=60).run()
+    at.number_input(key="train_epochs").set_value(30)
+    at.number_input(key="train_mincount").set_value(20)
+    at.number_input(key="train_dims").set_value(20)
+    at.button(key="train_go").click().run()
+    job = at.session_state["train_job"]
+    deadline = time.monotonic() + 60
+    while job.done < 1:  # let one epoch finish
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    at.run()
+    assert "epoch 1/30" in at.get("progress")[0].proto.text
+    at.button(key="train_stop").click().run()
+    _wait_for_training(at)
+    result = at.session_state["train_result"]
+    assert result.stopped and 1 <= len(result.loss) < 30 and len(result.snapshots) == len(result.loss) + 1
+    assert any("stopped early" in s.value for s in at.success)
+
+
+def test_embed_tab_without_or_with_the_extra():
+    at = AppTest.from_string(SCRIPT, default_timeout=180).run()
+    assert not at.exception
+    from embviz import encode
+
+    if encode.missing_extra():
+        assert any("pip install torch==2.13.0" in c.value for c in at.code)
+    else:
+        assert at.text_area(key="train_embed_text").value
