@@ -33,6 +33,7 @@ PAGES = [
     ("compare", "Compare", ":material/compare:"),
     ("clusters", "Clusters", ":material/bubble_chart:"),
     ("train", "Train", ":material/model_training:"),
+    ("maps", "Large maps", ":material/grain:"),
     ("learn", "Learn", ":material/school:"),
     ("data", "Data", ":material/database:"),
 ]

@@ -101,7 +101,7 @@ def parse_params(method: str, pairs: list[str]) -> dict[str, Any]:
     >>> parse_params("umap", ["neighbours=3"])
     Traceback (most recent call last):
     ...
-    embviz.errors.ParameterError: The 'neighbours' parameter of UMAP must be one of 'n_neighbors', 'min_dist', 'spread', 'n_epochs', 'init', 'neighbors', 'pca_components'. Got '3' instead.
+    embviz.errors.ParameterError: The 'neighbours' parameter of UMAP must be one of 'n_neighbors', 'min_dist', 'spread', 'n_epochs', 'init', 'neighbors', 'pca_components', 'deterministic'. Got '3' instead.
     """
     from .errors import ParameterError
     from .reduce import get_reducer

@@ -23,6 +23,9 @@ True
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from .errors import ParameterError
@@ -94,24 +97,54 @@ def _nearest(d: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=1)
 
 
+def _map_neighbours(y: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray | None:
+    """The k nearest map neighbours of ``rows`` (self excluded) from a k-d tree, for 2-D/3-D maps:
+    ~50x cheaper than ranking distance rows. None for higher-dimensional "maps"."""
+    if y.shape[1] > 3:
+        return None
+    from scipy.spatial import cKDTree
+
+    idx = cKDTree(y).query(y[rows], k=k + 1, workers=-1)[1]
+    # drop each row's own index (first unless duplicates tie with it), else the (k+1)-th
+    order = np.argsort(idx == rows[:, None], axis=1, kind="stable")
+    return np.take_along_axis(idx, order, axis=1)[:, :k]
+
+
 def neighbourhood_stats(x: np.ndarray, y: np.ndarray, ks, rows: np.ndarray, metric: str = "cosine",
-                        block: int = BLOCK) -> dict[int, dict[str, np.ndarray]]:
-    """Per query row and k: trustworthiness penalty, continuity penalty and recall count."""
+                        block: int = BLOCK, parts: tuple[str, ...] = ("trust", "cont")) -> dict[int, dict[str, np.ndarray]]:
+    """Per query row and k: trustworthiness penalty (``"trust"``), continuity penalty and recall
+    count (``"cont"``: both need the same ranks). Asking for one part does half the work."""
     sx, sy = _Space(x, metric), _Space(y, "euclidean")
     ks = sorted({int(k) for k in ks})
     kmax = ks[-1]
     out = {k: {"trust": np.zeros(len(rows)), "cont": np.zeros(len(rows)), "hits": np.zeros(len(rows))} for k in ks}
-    for start in range(0, len(rows), block):
+
+    map_nn = _map_neighbours(sy.x, rows, kmax) if "trust" in parts else None
+
+    def one_block(start: int) -> None:
         b = rows[start:start + block]
-        dx, dy = sx.block(b), sy.block(b)
-        nx, ny = _nearest(dx, kmax), _nearest(dy, kmax)
-        rank_x_of_ny = _ranks(dx, ny)
-        rank_y_of_nx = _ranks(dy, nx)
-        for k in ks:
-            sl = slice(start, start + len(b))
-            out[k]["trust"][sl] = np.maximum(rank_x_of_ny[:, :k] - k, 0).sum(axis=1)
-            out[k]["cont"][sl] = np.maximum(rank_y_of_nx[:, :k] - k, 0).sum(axis=1)
-            out[k]["hits"][sl] = (rank_y_of_nx[:, :k] <= k).sum(axis=1)
+        dx = sx.block(b)
+        dy = sy.block(b) if "cont" in parts or map_nn is None else None
+        sl = slice(start, start + len(b))
+        if "trust" in parts:  # ranks in the original space of the map's neighbours
+            ny = map_nn[start:start + len(b)] if map_nn is not None else _nearest(dy, kmax)
+            rank_x_of_ny = _ranks(dx, ny)
+            for k in ks:
+                out[k]["trust"][sl] = np.maximum(rank_x_of_ny[:, :k] - k, 0).sum(axis=1)
+        if "cont" in parts:  # ranks on the map of the true neighbours
+            rank_y_of_nx = _ranks(dy, _nearest(dx, kmax))
+            for k in ks:
+                out[k]["cont"][sl] = np.maximum(rank_y_of_nx[:, :k] - k, 0).sum(axis=1)
+                out[k]["hits"][sl] = (rank_y_of_nx[:, :k] <= k).sum(axis=1)
+
+    starts = range(0, len(rows), block)
+    threads = min(os.cpu_count() or 1, len(starts))
+    if threads > 1:  # sorting dominates and releases the GIL: blocks run on every core
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(one_block, starts))
+    else:
+        for start in starts:
+            one_block(start)
     return out
 
 
@@ -134,7 +167,7 @@ def trustworthiness(x, y, k: int = 5, metric: str = "cosine") -> float:
     x, y = np.asarray(x), np.asarray(y)
     n = len(x)
     k = _check_k(k, n, "trustworthiness")
-    stats = neighbourhood_stats(x, y, [k], np.arange(n), metric)
+    stats = neighbourhood_stats(x, y, [k], np.arange(n), metric, parts=("trust",))
     return float(1.0 - _normaliser(n, k) * stats[k]["trust"].sum())
 
 
@@ -143,7 +176,7 @@ def continuity(x, y, k: int = 5, metric: str = "cosine") -> float:
     check_metric(metric, "continuity")
     n = len(x)
     k = _check_k(k, n, "continuity")
-    stats = neighbourhood_stats(np.asarray(x), np.asarray(y), [k], np.arange(n), metric)
+    stats = neighbourhood_stats(np.asarray(x), np.asarray(y), [k], np.arange(n), metric, parts=("cont",))
     return float(1.0 - _normaliser(n, k) * stats[k]["cont"].sum())
 
 

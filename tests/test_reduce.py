@@ -100,7 +100,7 @@ def test_tsne_shapes_quality_and_determinism(small, dims):
     b = project(small, "tsne", dims, seed=1, cache=False, **fast)
     assert a.coords.shape == (200, dims) and np.isfinite(a.coords).all()
     np.testing.assert_array_equal(a.coords, b.coords)
-    assert a.params["pca_components"] == 100 and a.params["perplexity"] == 15.0 and a.params["tol"] == 1e-3 and not a.stopped
+    assert a.params["pca_components"] == 100 and a.params["perplexity"] == 15.0 and a.params["tol"] == 0.0 and a.params["learning_rate"] == 200.0 and a.params["gradient"] == "bh" and not a.stopped
     assert trustworthiness(small.vectors, a.coords, 10) > 0.9
 
 

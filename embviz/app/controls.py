@@ -49,8 +49,8 @@ def _widget(box, spec, key: str):
             st.session_state[key] = spec.check("app", st.session_state[key])
         except Exception:  # a stale or bad value (e.g. from a URL): back to the default
             st.session_state[key] = spec.default
-    else:
-        st.session_state[key] = spec.default
+    else:  # an empty text parameter (formula axes) starts from the package's example
+        st.session_state[key] = spec.example if spec.default == "" and spec.example is not None else spec.default
     if spec.kind == "bool":
         return box.toggle(label, key=key, help=help_)
     if spec.kind == "choice":

@@ -78,6 +78,31 @@ def server_file() -> Path | None:
     return path if path.is_file() else None
 
 
+def is_coordinates_table(path: Path) -> bool:
+    """True if ``path`` is a Parquet/CSV table with ``x`` and ``y`` columns (what ``embviz project``
+    writes) rather than vectors. Reads only the schema or the header line."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            names = set(pq.read_schema(path).names)
+        elif suffix == ".csv":
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                names = {c.strip().strip('"') for c in fh.readline().split(",")}
+        else:
+            return False
+    except Exception:  # noqa: BLE001 — unreadable: not a coordinates table; the loader will say why
+        return False
+    return {"x", "y"} <= names
+
+
+def server_coordinates() -> Path | None:
+    """The server file if it holds coordinates (``embviz serve coords.parquet``), else None."""
+    path = server_file()
+    return path if path is not None and is_coordinates_table(path) else None
+
+
 def max_upload_bytes() -> int:
     try:
         mb = float(os.environ.get(MAX_UPLOAD_ENV, DEFAULT_MAX_UPLOAD_MB))

@@ -118,7 +118,7 @@ def _apply_data_param(data: str) -> None:
     if kind == "demo" and rest in bundled():
         st.session_state["sidebar_source"] = "demo"
         st.session_state["sidebar_demo"] = rest
-    elif kind == "file" and security.server_file():
+    elif kind == "file" and security.server_file() and not security.server_coordinates():
         st.session_state["sidebar_source"] = "file"
     elif kind == "folder" and security.data_dirs():
         st.session_state["sidebar_source"] = "folder"
@@ -153,7 +153,7 @@ def render() -> None:
 
 def _available_sources() -> list[str]:
     out = ["demo"]
-    if security.server_file():
+    if security.server_file() and not security.server_coordinates():  # coordinates open on Large maps
         out.insert(0, "file")
     if security.data_dirs():
         out.append("folder")

@@ -37,9 +37,12 @@ class AxesReducer(Reducer):
     )
     uses_metric = False
     PARAMS: ClassVar[list[ParamSpec]] = [
-        ParamSpec("x", "str", "", "a non-empty expression such as 'woman - man'", help="Expression for the x axis."),
-        ParamSpec("y", "str", "", "a non-empty expression such as 'big - small'", help="Expression for the y axis."),
-        ParamSpec("z", "str", "", "an expression (needed for 3-D)", help="Expression for the z axis (3-D only)."),
+        ParamSpec("x", "str", "", "a non-empty expression such as 'woman - man'", help="Expression for the x axis.",
+                  example="woman - man"),
+        ParamSpec("y", "str", "", "a non-empty expression such as 'big - small'", help="Expression for the y axis.",
+                  example="good - bad"),
+        ParamSpec("z", "str", "", "an expression (needed for 3-D)", help="Expression for the z axis (3-D only).",
+                  example="big - small"),
     ]
 
     @classmethod

@@ -48,6 +48,7 @@ class ParamSpec:
     choices: tuple = ()
     help: str = ""
     exclusive_low: bool = False
+    example: Any = None  # a value an interface may start from when the default is empty
 
     def check(self, owner: str, value: Any) -> Any:
         """``value`` converted to this kind, or :class:`ParameterError` naming the rule."""

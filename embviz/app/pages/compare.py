@@ -154,6 +154,9 @@ def _maps(emb: Embeddings, projs: dict, r: dict, note: str) -> None:
         fig = scatter(proj.coords, emb.keys, color=colour, color_name=r["colour"] or "", hover=hover, highlight=hl,
                       title=f"{label} · {proj.seconds:.1f} s" + (" (cached)" if proj.from_cache else ""),
                       note=note if i == 0 else "", height=460)
+        # Three maps share one colour key: a legend under each map leaves every plot its full width.
+        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0, "xanchor": "left"},
+                          margin={"l": 10, "r": 10})
         st.session_state[f"{P}_rows_{i}"] = trace_rows(fig)
         if r["dims"] == 2:
             col.plotly_chart(fig, key=f"{P}_map_{i}", on_select=partial(_select, i),
