@@ -52,6 +52,16 @@ def _coords(projection) -> tuple[np.ndarray, list[str] | None]:
     return np.asarray(projection), None
 
 
+def _pair(emb, projection, metric: str, owner: str) -> tuple[np.ndarray, np.ndarray]:
+    """The original vectors (in the projection's key order) and the map's coordinates, checked."""
+    check_metric(metric, owner)
+    y, keys = _coords(projection)
+    x = _matrix(emb, keys)
+    if len(y) != len(x):
+        raise ParameterError(owner, "projection", f"coordinates for the {len(x)} points", len(y))
+    return x, y
+
+
 class _Space:
     """Distances from a block of rows to every row, in a form that ranks like the metric."""
 
@@ -211,12 +221,8 @@ def quality(emb, projection, k=(10, 50), *, metric: str = "cosine", sample: int 
     >>> q["trustworthiness@5"], q["continuity@5"], q["knn_recall@5"], round(q["spearman"], 6)
     (1.0, 1.0, 1.0, 1.0)
     """
-    check_metric(metric, "quality")
-    y, keys = _coords(projection)
-    x = _matrix(emb, keys)
+    x, y = _pair(emb, projection, metric, "quality")
     n = len(x)
-    if len(y) != n:
-        raise ParameterError("quality", "projection", f"coordinates for the {n} points", len(y))
     ks = [k] if isinstance(k, (int, np.integer)) else list(k)
     ks = [_check_k(kk, n) for kk in ks]
     if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 10:
@@ -245,12 +251,8 @@ def per_point_quality(emb, projection, k: int = 10, *, metric: str = "cosine") -
     >>> per_point_quality(x, x * 2, k=5, metric="euclidean").min()
     np.float64(1.0)
     """
-    check_metric(metric, "per_point_quality")
-    y, keys = _coords(projection)
-    x = _matrix(emb, keys)
+    x, y = _pair(emb, projection, metric, "per_point_quality")
     n = len(x)
-    if len(y) != n:
-        raise ParameterError("per_point_quality", "projection", f"coordinates for the {n} points", len(y))
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < n:
         raise ParameterError("per_point_quality", "k", f"an integer in [1, {n - 1}]", k)
     self_idx = np.arange(n)[:, None]

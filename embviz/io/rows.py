@@ -118,3 +118,12 @@ def parse_header(raw: bytes, label: str) -> tuple[int, int]:
         raise EmbeddingFormatError(f"header gives {d} dimensions; expected 1 to {MAX_DIM}",
                                    path=label, line=1)
     return n, d
+
+
+def is_number(tok: str) -> bool:
+    """True if ``tok`` parses as a float (``float()``'s rules: "1e-3", "nan", "-inf" count)."""
+    try:
+        float(tok)
+    except ValueError:
+        return False
+    return True

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from ..errors import EmbeddingFormatError
+from .rows import is_number
 from .source import PICKLE_EXTENSIONS, Source, refuse_pickle
 
 HEADER = re.compile(rb"^\s*\d+[ \t]+\d+\s*$")
@@ -83,7 +84,7 @@ def _sniff_text(src: Source, head: bytes) -> str:
         return _by_extension(src, "nothing but blank lines")
     if all("\t" in ln for ln in lines):
         fields = lines[0].split("\t")
-        if all(_is_number(x) for x in fields):
+        if all(is_number(x) for x in fields):
             return "projector"
         return "csv"
     if "," in lines[0] and len({ln.count(",") for ln in lines}) == 1 and not _glove_row(lines[0]):
@@ -91,7 +92,7 @@ def _sniff_text(src: Source, head: bytes) -> str:
     dims = [_trailing_numbers(ln) for ln in lines[:2]]  # later rows may be damaged: the reader says where
     if dims[0] >= 1 and all(d >= dims[0] for d in dims):
         return "glove"
-    if all(_is_number(x) for x in lines[0].split()):
+    if all(is_number(x) for x in lines[0].split()):
         return "projector"
     return _by_extension(src, f"first line {lines[0][:50]!r}")
 
@@ -101,7 +102,7 @@ def _trailing_numbers(line: str) -> int:
     tokens = line.split()
     count = 0
     for tok in reversed(tokens[1:]):
-        if not _is_number(tok):
+        if not is_number(tok):
             break
         count += 1
     return count
@@ -120,11 +121,3 @@ def _by_extension(src: Source, seen: str) -> str:
             f"cannot tell the format from the content ({seen}) or the extension; pass format= "
             f"one of {', '.join(FORMATS)}", path=src.label)
     return name
-
-
-def _is_number(tok: str) -> bool:
-    try:
-        float(tok)
-    except ValueError:
-        return False
-    return True

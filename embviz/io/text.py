@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import EmbeddingFormatError
 from ..progress import report
-from .rows import RowSink, check_finite_block, check_unique, parse_header
+from .rows import RowSink, check_finite_block, check_unique, is_number, parse_header
 from .source import GuardedGzip, Source
 
 FIRST_CHUNK = 1 << 20
@@ -179,7 +179,7 @@ class _TextReader:
             tokens = s.split()
             numeric = 0
             for tok in reversed(tokens):
-                if not _is_number(tok):
+                if not is_number(tok):
                     break
                 numeric += 1
             dim = min(numeric, len(tokens) - 1) if self.keyed else len(tokens)
@@ -250,7 +250,7 @@ class _TextReader:
                 raise EmbeddingFormatError(
                     f"expected a key and {d} numbers, found only {n} field{'s' * (n != 1)}",
                     path=self.label, line=line)
-            if extra and all(_is_number(x) for x in extra):
+            if extra and all(is_number(x) for x in extra):
                 raise EmbeddingFormatError(
                     f"expected {d} numbers after the key, found {d + len(extra)}",
                     path=self.label, line=line)
@@ -290,12 +290,6 @@ class _TextReader:
         return (self.keys if self.keyed else None), self.sink.result(), self.stopped
 
 
-def _is_number(tok: str) -> bool:
-    try:
-        float(tok)
-    except ValueError:
-        return False
-    return True
 
 
 # -- writing ----------------------------------------------------------------------------------

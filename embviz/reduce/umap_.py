@@ -4,9 +4,12 @@ What costs time in umap-learn and what we do about it (figures in ``bench/projec
 
 * **numba compilation** (~30–45 s in a fresh process). Most of umap's kernels are declared with
   ``cache=True``; we point ``NUMBA_CACHE_DIR`` at a writable folder inside the embviz cache (unless
-  the user set one) so compiled code survives between processes. The per-epoch optimiser is
-  built with ``numba.njit`` *without* caching on every call; we swap in a cached build of the same
-  function.
+  the user set one) so compiled code survives between processes. umap declares its per-epoch
+  optimiser without ``cache=True``, so every new process compiles it again; for the default,
+  deterministic (single-thread) path we swap in a cached build of the same function, and likewise
+  for the two kernels of ``fuzzy_simplicial_set`` (~7 s of compilation per process otherwise). The
+  parallel epoch kernel stays umap's own (with a cached parallel build, 50,000 points took 19.6 s
+  in two runs against 11-15 s without).
 * **pynndescent** (a further ~30 s of compilation when N ≥ 4096). Up to 20,000 points we compute
   the exact k-NN graph ourselves (blocked matrix products on the PCA-reduced input, well under a
   second) and hand it to UMAP as ``precomputed_knn``; pynndescent is used only above.
@@ -69,14 +72,15 @@ def _install_hooks() -> None:
         from umap import layouts
 
         original_tqdm = layouts.tqdm
-        cached: dict[bool, object] = {}
+        original_epoch_fn = layouts._get_optimize_layout_euclidean_single_epoch_fn
+        cached: list = []
 
         def epoch_fn(parallel: bool):
-            if parallel not in cached:
-                cached[parallel] = numba.njit(
-                    layouts._optimize_layout_euclidean_single_epoch, fastmath=True, parallel=parallel, cache=True
-                )
-            return cached[parallel]
+            if parallel:  # umap's own parallel kernel: a cached parallel build ran ~1.5x slower
+                return original_epoch_fn(parallel)
+            if not cached:
+                cached.append(numba.njit(layouts._optimize_layout_euclidean_single_epoch, fastmath=True, cache=True))
+            return cached[0]
 
         def progress_tqdm(iterable, **kwargs):
             hook = getattr(_local, "hook", None)
@@ -85,6 +89,16 @@ def _install_hooks() -> None:
             return hook(iterable)
 
         layouts._get_optimize_layout_euclidean_single_epoch_fn = epoch_fn
+        # The two kernels of fuzzy_simplicial_set are declared without cache=True either: ~7 s of
+        # compilation in every new process. Same functions, same options, cached on disk.
+        from umap import umap_ as umap_module
+
+        for name in ("smooth_knn_dist", "compute_membership_strengths"):
+            kernel = getattr(umap_module, name)
+            if hasattr(kernel, "py_func") and not kernel.targetoptions.get("cache"):
+                options = {k: v for k, v in kernel.targetoptions.items() if k != "nopython"}
+                cached_kernel = numba.njit(cache=True, locals=dict(kernel.locals), **options)(kernel.py_func)
+                setattr(umap_module, name, cached_kernel)
         layouts.tqdm = progress_tqdm
         _patched = True
 

@@ -8,6 +8,7 @@ ALL_DRAWN = """() => {
 
 
 def test_compare_three_methods_with_scores(journey):
+    journey.page.set_viewport_size({"width": 1400, "height": 1700})  # maps and scores in one screenshot
     journey.open("")  # through the menu, as a visitor does (a direct /compare probes a 404 health URL)
     page = journey.page
     page.get_by_role("link", name="Compare").first.click()
