@@ -43,7 +43,10 @@ def metrics_frame(results: dict[str, dict], seconds: dict[str, float] | None = N
                 row[key] = round(float(value), 4)
         rows.append(row)
     df = pd.DataFrame(rows)
-    metric_cols = sorted((c for c in df.columns if "@" in c), key=lambda c: (c.split("@")[0], int(c.split("@")[1])))
+    families = ["trustworthiness", "continuity", "knn_recall"]  # the headline score first
+    metric_cols = sorted((c for c in df.columns if "@" in c),
+                         key=lambda c: (families.index(c.split("@")[0]) if c.split("@")[0] in families else len(families),
+                                        c.split("@")[0], int(c.split("@")[1])))
     rest = [c for c in ("spearman",) if c in df.columns]
     return df[[c for c in ("method", "seconds") if c in df.columns] + metric_cols + rest]
 
@@ -51,13 +54,14 @@ def metrics_frame(results: dict[str, dict], seconds: dict[str, float] | None = N
 def recall_curve(curves: dict[str, dict[int, float]], *, title: str = "kNN recall against k") -> go.Figure:
     """Lines of kNN recall (share of true neighbours kept) against k, one per method."""
     fig = go.Figure()
+    all_ks = sorted({k for points in curves.values() for k in points})
     for i, (method, points) in enumerate(curves.items()):
         ks = sorted(points)
         fig.add_trace(go.Scatter(x=ks, y=[points[k] for k in ks], mode="lines+markers", name=method,
                                  line={"color": METHOD_COLORS[i % len(METHOD_COLORS)], "width": 2.5},
                                  hovertemplate=f"{method}<br>k = %{{x}}<br>recall %{{y:.3f}}<extra></extra>"))
     fig.update_layout(title=title, font={"family": FONT}, xaxis_title="k (neighbours)", yaxis_title="kNN recall",
-                      yaxis={"range": [0, 1]}, xaxis={"type": "log"}, height=340,
+                      yaxis={"range": [0, 1]}, xaxis={"type": "log", "tickvals": all_ks}, height=340,
                       margin={"l": 50, "r": 20, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.25}, template="plotly_white")
     return fig
 

@@ -193,10 +193,12 @@ def _neighbor_traces(coords, keys, hover, query, nbrs, size, present) -> list:
         seg[1::3] = coords[nbrs]
         traces.append(cls(**_xyz(seg), mode="lines", line=dict(color="rgba(31,36,48,0.45)", width=1.5),
                           hoverinfo="skip", showlegend=False, name="links"))
-        traces.append(_points(coords, nbrs, hover, f"neighbours of {keys[query]}", size=size * 2 + 4,
+        grow = 2 if dims == 2 else 1.5  # scatter3d draws the same marker size much larger
+        traces.append(_points(coords, nbrs, hover, f"neighbours of {keys[query]}", size=size * grow + 4,
                               color=NEIGHBOR_COLOR, text=keys, line=True, font=20 if present else 14))
     q = np.array([query])
-    star = _points(coords, q, hover, keys[query], size=size * 4 + 12, color=QUERY_COLOR, text=keys,
+    star = _points(coords, q, hover, keys[query], size=size * 4 + 12 if dims == 2 else size * 2 + 6,
+                   color=QUERY_COLOR, text=keys,
                    line=True, symbol="star" if dims == 2 else "diamond")
     if dims == 2:
         star.textfont = dict(color=QUERY_COLOR, size=30 if present else 18)
