@@ -38,5 +38,7 @@ def test_good_upload_is_drawn_and_data_page_converts(journey):
     journey.page.locator("[data-testid='stSidebarNav'] a", has_text="Data").click()  # same session
     journey.page.get_by_text("Convert and download").wait_for()
     assert "5" in journey.page.locator("[data-testid='stMetricValue']").first.inner_text()
+    journey.page.locator("[data-testid='stDataFrame'] canvas").first.wait_for()
+    journey.page.wait_for_timeout(1500)  # the table paints its canvas after it mounts
     journey.screenshot("data")
     journey.assert_no_errors()
