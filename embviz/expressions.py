@@ -445,16 +445,16 @@ class _Evaluator:
             return self.lookup(node.text, node.pos)
         raise self.error(f"{_render(node)} is a number where a word (vector) is needed", node)
 
-    def eval(self, node: Node):
+    def value_of(self, node: Node):
         if isinstance(node, Word):
             return self.lookup(node.key, node.pos)
         if isinstance(node, Number):
             return node.value
         if isinstance(node, Neg):
-            return -self.eval(node.operand)
+            return -self.value_of(node.operand)
         if isinstance(node, Call):
             return self.call(node)
-        left, right = self.eval(node.left), self.eval(node.right)
+        left, right = self.value_of(node.left), self.value_of(node.right)
         if node.op in "+-":
             if isinstance(left, np.ndarray) or isinstance(right, np.ndarray):
                 left, right = self.vector(node.left, left), self.vector(node.right, right)
@@ -470,7 +470,7 @@ class _Evaluator:
         return left / right
 
     def call(self, node: Call) -> np.ndarray:
-        args = [self.vector(a, self.eval(a)) for a in node.args]
+        args = [self.vector(a, self.value_of(a)) for a in node.args]
         if node.func in ("avg", "mean"):
             return np.mean(args, axis=0)
         if node.func == "sum":
@@ -493,7 +493,7 @@ def vector(emb, expression: str | Expr) -> np.ndarray:
     """
     expr = expression if isinstance(expression, Expr) else parse(expression)
     ev = _Evaluator(emb, expr)
-    value = ev.vector(expr.root, ev.eval(expr.root))
+    value = ev.vector(expr.root, ev.value_of(expr.root))
     return np.asarray(value, dtype=np.float32)
 
 
