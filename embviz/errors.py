@@ -97,3 +97,7 @@ class ExpressionError(EmbvizError, ValueError):
             if expression:
                 text += f"\n  {expression}\n  {' ' * position}^"
         super().__init__(text)
+
+
+class InputError(EmbvizError, ValueError):
+    """A value a user typed, linked or uploaded cannot be used; the message says which and why."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -21,10 +22,17 @@ import streamlit as st
 
 import embviz
 from embviz import Embeddings
+from embviz.app import sources, text
 from embviz.errors import EmbvizError
 
 log = logging.getLogger("embviz.app")
-_HASH = {Embeddings: lambda e: e.fingerprint()}
+def _fingerprint(emb: Embeddings) -> str:
+    return emb.fingerprint()
+
+
+# Streamlit matches hash_funcs by exact type name: list every Embeddings class a page may pass.
+_HASH = {Embeddings: _fingerprint, "embviz.train.TrainedEmbeddings": _fingerprint}
+HASH = _HASH
 MAX_STORED_PROJECTIONS = 48
 QUIET_SECONDS = 2.0
 
@@ -41,18 +49,35 @@ def active_embeddings() -> Embeddings:
     return emb if emb is not None else _demo()
 
 
-def set_active(emb: Embeddings, source: str | None = None) -> None:
-    """Make ``emb`` the data every page shows. ``source`` names it for links ("trained" if omitted)."""
-    st.session_state["active_embeddings"] = emb
-    st.session_state["active_source"] = source or "trained"
-    if source in (None, "trained"):
-        st.session_state["trained_embeddings"] = emb
-        st.session_state["sidebar_pending_source"] = "trained"  # the sidebar's radio follows
+def set_active(emb: Embeddings, source: str | None = None, label: str | None = None, **extra) -> str:
+    """Make ``emb`` the data every page shows; returns its source id.
+
+    ``source`` is an id for links (``demo:<name>``, ``folder:<i>/<file>``, ``file``) or, for a
+    table made in this session, its kind (``trained`` — the default —, ``upload``, ``debiased``,
+    ``texts``): those are registered in :mod:`embviz.app.sources`, listed in the sidebar and kept
+    out of links."""
+    kind = source or "trained"
+    if kind in sources.KINDS:
+        src = sources.add(emb, kind, label, **extra)
+        st.session_state["active_embeddings"] = src.emb
+        st.session_state["active_source"] = src.id
+        st.session_state["sidebar_pending_source"] = "session"  # the sidebar's radio follows
+        st.session_state["sidebar_session_pick"] = src.id
+        return src.id
+    st.session_state["active_embeddings"] = sources.plain(emb)
+    st.session_state["active_source"] = kind
+    return kind
 
 
 def active_source() -> str:
-    """How the active data was chosen: ``demo:<name>``, ``folder:<i>/<file>``, ``upload``, ``trained``…"""
+    """How the active data was chosen: ``demo:<name>``, ``folder:<i>/<file>``, ``file``, or a session
+    source id such as ``trained:<fingerprint>``."""
     return st.session_state.get("active_source", "demo:minilm-words")
+
+
+def active_is_shareable() -> bool:
+    """Whether a link can reopen the active data (tables made in a session cannot)."""
+    return active_source().split(":", 1)[0] not in sources.KINDS
 
 
 # -- projections -------------------------------------------------------------------------------
@@ -133,17 +158,26 @@ def run_with_progress(label: str, fn: Callable[..., Any], /, *args: Any, **kwarg
     return result
 
 
-def show_error(exc: BaseException) -> None:
-    """Show an error as ``st.error`` (never a traceback) and keep the page running."""
-    if isinstance(exc, ImportError):
-        st.warning(f"This needs an optional part that is not installed: {exc}. "
-                   "Install it with `pip install embviz[transformers]` (or the package named).")
-    elif isinstance(exc, (EmbvizError, KeyError, ValueError, PermissionError, FileNotFoundError)):
-        st.error(str(exc).strip("'\""), icon=":material/error:")
-    else:
-        log.exception("unexpected error in the dashboard")
-        st.error(f"Something went wrong ({type(exc).__name__}: {exc}). The details are in the "
-                 "server log; the page keeps working with what it had.", icon=":material/error:")
+def error_text(exc: BaseException, where: str = "") -> str:
+    """An exception as a plain sentence for the user (Markdown-escaped, ready for ``st.error``).
+
+    An :class:`EmbvizError` is the user's to fix: its message is shown as it is. Anything else is
+    a bug of ours: the traceback goes to the server log under a short id, and the user gets the id
+    to quote."""
+    if isinstance(exc, ImportError) and not isinstance(exc, EmbvizError):
+        return text.md(f"This needs an optional part that is not installed ({exc}). Install it with "
+                       "pip install -r requirements-transformers.txt (or the package named).")
+    if isinstance(exc, (EmbvizError, PermissionError)):
+        return text.md(str(exc).strip("'\""))
+    ref = uuid.uuid4().hex[:8]
+    log.error("unexpected error %s%s", ref, f" in {where}" if where else "", exc_info=exc)
+    return text.md(f"Something went wrong on our side ({type(exc).__name__}). The details are in the "
+                   f"server log under the id {ref}; the page keeps working with what it had.")
+
+
+def show_error(exc: BaseException, where: str = "") -> None:
+    """Show an error as plain text (never a traceback, never Markdown from data); keep running."""
+    st.error(error_text(exc, where), icon=":material/error:")
 
 
 # -- cached per-data helpers (shared by every session) ------------------------------------------

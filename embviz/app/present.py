@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from embviz.app import text
+
 KEY = "present"
 
 BASE_CSS = """
@@ -92,6 +94,6 @@ def stepper(n: int, key: str, labels: list[str] | None = None, on_move=None) -> 
     right.button("Next", icon=":material/arrow_forward:", key=f"{key}_next", on_click=move, args=(1,),
                  width="stretch", disabled=n < 2)
     label = labels[i] if labels else ""
-    mid.markdown(f"<div style='text-align:center;color:#666'>{i + 1} / {n} {('· ' + label) if label else ''}</div>",
-                 unsafe_allow_html=True)
+    title = f" · {text.md(label)}" if label else ""  # view titles come from uploaded JSON: plain text
+    mid.markdown(f":gray[{i + 1} / {n}{title}]", text_alignment="center")
     return i

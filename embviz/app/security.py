@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from embviz.errors import InputError
+
 DATA_DIRS_ENV = "EMBVIZ_DATA_DIRS"
 FILE_ENV = "EMBVIZ_FILE"
 MAX_UPLOAD_ENV = "EMBVIZ_MAX_UPLOAD_MB"
@@ -112,10 +114,10 @@ def max_upload_bytes() -> int:
 
 
 def check_upload(name: str, size: int) -> None:
-    """``ValueError`` naming the file if it is larger than the upload limit."""
+    """:class:`InputError` naming the file if it is larger than the upload limit."""
     limit = max_upload_bytes()
     if size > limit:
-        raise ValueError(
+        raise InputError(
             f"{name} is {size / 1024**2:,.1f} MB; uploads are limited to {limit / 1024**2:,.0f} MB. "
             f"Ask the operator to put the file in a data folder ({DATA_DIRS_ENV}) instead."
         )

@@ -12,14 +12,15 @@ import streamlit as st
 
 import embviz
 from embviz import Embeddings
-from embviz.app import common, present, security, state
+from embviz.errors import InputError
+from embviz.app import common, present, security, sources, state, text
 
 SOURCES = {
     "demo": "Bundled demo",
     "file": "Server file",
     "folder": "Data folder",
     "upload": "Upload",
-    "trained": "Trained here",
+    "session": "Made in this session",
 }
 
 
@@ -45,7 +46,7 @@ def bundled() -> dict[str, object]:
 def load_uploads(files: list) -> Embeddings:
     """Embeddings from uploaded files: one file in any format, or a projector vectors + metadata pair."""
     if not files:
-        raise ValueError("no file uploaded")
+        raise InputError("no file uploaded")
     for f in files:
         security.check_upload(f.name, f.size)
     if len(files) == 1:
@@ -56,7 +57,7 @@ def load_uploads(files: list) -> Embeddings:
             vectors = next(f for f in files if f is not meta[0])
             return embviz.load(vectors, metadata=meta[0])
     names = ", ".join(f.name for f in files)
-    raise ValueError(f"uploaded {len(files)} files ({names}); upload one file, or a TF-projector pair: "
+    raise InputError(f"uploaded {len(files)} files ({names}); upload one file, or a TF-projector pair: "
                      "vectors.tsv and a metadata file whose name contains 'metadata'")
 
 
@@ -72,17 +73,19 @@ def _on_upload() -> None:
         st.session_state["sidebar_error"] = _message(exc, ", ".join(f.name for f in files))
         return
     emb.name = emb.name or files[0].name
-    common.set_active(emb, "upload")
+    common.set_active(emb, "upload", emb.name)
     st.session_state.pop("sidebar_error", None)
 
 
 def _message(exc: BaseException, what: str) -> str:
-    text = str(exc).strip("'\"")
-    if isinstance(exc, ImportError):
-        return f"Cannot read {what}: a reader is missing ({exc})."
-    if what and what not in text:
-        text = f"{what}: {text}"
-    return f"Could not load {text}. Still showing the previous data."
+    """The sidebar's load error, Markdown-escaped (file names and messages quote the user's data)."""
+    if isinstance(exc, ImportError) and not isinstance(exc, embviz.EmbvizError):
+        return text.md(f"Cannot read {what}: a reader is missing ({exc}).")
+    said = common.error_text(exc, f"loading {what}")
+    if what and text.md(what) not in said:
+        said = f"{text.md(what)}: {said}"
+    end = "" if said.endswith((".", "\\.")) else "."
+    return f"Could not load {said}{end} Still showing the previous data."
 
 
 def _activate(source_id: str, loader) -> None:
@@ -158,8 +161,8 @@ def _available_sources() -> list[str]:
     if security.data_dirs():
         out.append("folder")
     out.append("upload")
-    if st.session_state.get("trained_embeddings") is not None:
-        out.append("trained")
+    if sources.listed():
+        out.append("session")
     return out
 
 
@@ -186,12 +189,18 @@ def _source_controls(source: str) -> None:
             help=("word2vec text/binary, GloVe, fastText .vec, .npy/.npz, CSV, Parquet (optionally .gz), "
                   f"or a TF-projector pair (vectors.tsv + metadata.tsv). Up to {limit:,.0f} MB."),
         )
-        if common.active_source() != "upload":
-            st.caption("Showing the previous data until a file loads.")
-    elif source == "trained":
-        emb = st.session_state.get("trained_embeddings")
-        if emb is not None and common.active_source() != "trained":
-            common.set_active(emb, "trained")
+        st.caption("The file opens as a table of this session (listed under "
+                   "'Made in this session'); until it loads, the previous data stays.")
+    elif source == "session":
+        made = {src.id: src for src in sources.listed()}
+        if st.session_state.get("sidebar_session_pick") not in made:
+            st.session_state["sidebar_session_pick"] = next(iter(made))
+        pick = st.selectbox("Table", list(made), format_func=lambda i: made[i].describe(),
+                            key="sidebar_session_pick", label_visibility="collapsed",
+                            help="Tables trained, uploaded, embedded or changed in this browser session.")
+        if common.active_source() != pick:
+            st.session_state["active_embeddings"] = made[pick].emb
+            st.session_state["active_source"] = pick
 
 
 def _folder_controls() -> None:
@@ -215,6 +224,7 @@ def _folder_controls() -> None:
 
 
 def _summary(emb: Embeddings) -> None:
+    """Name, size and metadata columns — as plain text: names come from files."""
     cols = ", ".join(map(str, emb.metadata.columns)) or "none"
-    st.markdown(f"**{emb.name or 'Embeddings'}**  \n{len(emb):,} words × {emb.dim} dimensions  \n"
-                f"<span style='color:#777'>metadata: {cols}</span>", unsafe_allow_html=True)
+    st.text(f"{emb.name or 'Embeddings'}\n{len(emb):,} words × {emb.dim} dimensions")
+    st.caption(text.plain(f"metadata: {cols}"))

@@ -57,5 +57,42 @@ def n_points(fig: dict) -> int:
                if t.get("type") in ("scattergl", "scatter3d") and "customdata" in t)
 
 
+def shown(markdown: str) -> str:
+    """What a reader sees of a Markdown body the app escaped with ``embviz.app.text.md``: backslash
+    escapes and entities undone, hard breaks as newlines."""
+    import html
+    import re
+
+    out = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+    return html.unescape(out.replace("  \n", "\n"))
+
+
 def texts(at: AppTest, kind: str) -> list[str]:
-    return [e.value for e in getattr(at, kind)]
+    """The text of every element of a kind (error, warning, markdown, ...), as a reader sees it."""
+    return [shown(e.value) for e in getattr(at, kind)]
+
+
+def use_table(at: AppTest, emb, kind: str = "trained", **extra) -> str:
+    """Put ``emb`` into a session as if it had been made there (trained, uploaded, debiased…):
+    registered as a session source and active, the sidebar on 'Made in this session'."""
+    from collections import OrderedDict
+
+    from embviz.app.sources import KEY, Source, plain
+
+    table = plain(emb)
+    sid = f"{kind}:{table.fingerprint()[:12]}"
+    store = at.session_state[KEY] if KEY in at.session_state else OrderedDict()
+    store[sid] = Source(sid, kind, table.name or kind, table, dict(extra))
+    at.session_state[KEY] = store
+    at.session_state["active_embeddings"] = table
+    at.session_state["active_source"] = sid
+    at.session_state["sidebar_pending_source"] = "session"
+    at.session_state["sidebar_session_pick"] = sid
+    return sid
+
+
+def sidebar_text(at: AppTest) -> str:
+    """Everything the sidebar shows as text (markdown, captions, plain text)."""
+    parts = [m.value for m in at.sidebar.markdown] + [c.value for c in at.sidebar.caption]
+    parts += [t.value for t in at.sidebar.text]
+    return " ".join(shown(p) for p in parts)

@@ -7,7 +7,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from tests.app.helpers import ROOT, app, figures, n_points
+from tests.app.helpers import ROOT, app, figures, n_points, shown, sidebar_text, use_table
 
 
 def dashboard_pages() -> list[str]:
@@ -26,7 +26,7 @@ def test_dashboard_runs_with_its_sidebar():
     at = app()
     assert not at.exception
     assert at.sidebar.radio(key="sidebar_source").value == "demo"
-    assert "20,000 words × 128 dimensions" in " ".join(m.value for m in at.sidebar.markdown)
+    assert "20,000 words × 128 dimensions" in sidebar_text(at)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -70,7 +70,7 @@ def test_bad_upload_shows_an_error_and_keeps_the_previous_data():
     at = _upload(app(), ("broken.txt", bad, "text/plain"))
     assert not at.exception
     (err,) = at.sidebar.error
-    assert "broken.txt" in err.value and "line 3" in err.value and "previous data" in err.value
+    assert "broken.txt" in shown(err.value) and "line 3" in shown(err.value) and "previous data" in shown(err.value)
     assert n_points(figures(at)[0]) == 20_000  # still the demo
     at.text_input(key="explore_query").input("king").run()
     assert not at.exception and at.dataframe[0].value["word"].tolist()[:2] == ["kings", "queen"]
@@ -80,7 +80,7 @@ def test_upload_over_the_size_limit_is_refused_with_a_clear_message(monkeypatch)
     monkeypatch.setenv("EMBVIZ_MAX_UPLOAD_MB", "0.001")
     at = _upload(app(), ("big.txt", b"2 2\na 1 0\nb 0 1\n" + b"#" * 4000, "text/plain"))
     (err,) = at.sidebar.error
-    assert "uploads are limited to" in err.value and "big.txt" in err.value
+    assert "uploads are limited to" in shown(err.value) and "big.txt" in shown(err.value)
 
 
 def test_data_folder_lists_only_files_inside(tmp_path, monkeypatch):
@@ -93,16 +93,14 @@ def test_data_folder_lists_only_files_inside(tmp_path, monkeypatch):
     at.sidebar.radio(key="sidebar_source").set_value("folder").run()
     assert at.sidebar.selectbox(key="sidebar_folder_file").options == ["shared/tiny.vec"]
     assert not at.exception
-    assert "3 words × 2 dimensions" in " ".join(m.value for m in at.sidebar.markdown)
+    assert "3 words × 2 dimensions" in sidebar_text(at)
 
 
 def test_trained_set_from_another_page_becomes_the_active_data(blobs):
     at = app()
-    at.session_state["active_embeddings"] = blobs
-    at.session_state["active_source"] = "trained"
-    at.session_state["trained_embeddings"] = blobs
-    at.session_state["sidebar_pending_source"] = "trained"
+    sid = use_table(at, blobs)
     at.run()
     assert not at.exception
-    assert at.sidebar.radio(key="sidebar_source").value == "trained"
+    assert at.sidebar.radio(key="sidebar_source").value == "session"
+    assert at.sidebar.selectbox(key="sidebar_session_pick").value == sid
     assert n_points(figures(at)[0]) == 300

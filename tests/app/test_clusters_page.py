@@ -8,7 +8,7 @@ from sklearn.metrics import adjusted_rand_score
 from streamlit.testing.v1 import AppTest
 
 from embviz import Embeddings
-from tests.app.helpers import PAGE_SCRIPT, decode, figures, texts
+from tests.app.helpers import PAGE_SCRIPT, decode, figures, texts, use_table
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +25,7 @@ def planted():
 def page(emb: Embeddings | None = None) -> AppTest:
     at = AppTest.from_string(PAGE_SCRIPT.format(page="clusters"), default_timeout=180)
     if emb is not None:  # as if the user had trained it: the sidebar shows it as the active data
-        at.session_state["active_embeddings"] = emb
-        at.session_state["active_source"] = "trained"
-        at.session_state["trained_embeddings"] = emb
-        at.session_state["sidebar_pending_source"] = "trained"
+        use_table(at, emb)
     return at
 
 

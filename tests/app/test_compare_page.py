@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from embviz import Embeddings
-from tests.app.helpers import PAGE_SCRIPT, decode, figures
+from tests.app.helpers import PAGE_SCRIPT, decode, figures, texts, use_table
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +22,7 @@ def planted() -> Embeddings:
 
 def page(emb: Embeddings) -> AppTest:
     at = AppTest.from_string(PAGE_SCRIPT.format(page="compare"), default_timeout=300)
-    at.session_state["active_embeddings"] = emb
-    at.session_state["active_source"] = "trained"
-    at.session_state["trained_embeddings"] = emb
-    at.session_state["sidebar_pending_source"] = "trained"
+    use_table(at, emb)
     return at.run()
 
 
@@ -85,5 +82,5 @@ def test_bad_parameter_is_an_error_message_not_a_traceback(planted):
     at.button(key="compare_run").click()
     at = at.run()
     assert not at.exception
-    assert any("'n_neighbors' parameter of UMAP" in e.value for e in at.error)
+    assert any("'n_neighbors' parameter of UMAP" in e for e in texts(at, "error"))
     assert at.dataframe[0].value["method"].tolist() == ["PCA"]

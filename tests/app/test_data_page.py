@@ -10,7 +10,7 @@ import pytest
 import embviz
 from embviz import Embeddings
 from embviz.app.pages.data import convert
-from tests.app.helpers import app
+from tests.app.helpers import app, texts, use_table
 
 
 def test_data_page_shows_the_demo():
@@ -30,9 +30,7 @@ def test_duplicates_and_zero_vectors_are_reported(blobs):
     vectors[9] = 0
     bad = Embeddings(blobs.keys, vectors, blobs.metadata, name="flawed")
     at = app(page="data")
-    at.session_state["active_embeddings"] = bad
-    at.session_state["active_source"] = "upload"
-    at.session_state["sidebar_pending_source"] = "upload"
+    use_table(at, bad, "upload")
     at.run()
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
@@ -44,7 +42,7 @@ def test_bad_upload_on_the_data_page_keeps_the_data():
     at = app(page="data")
     at.file_uploader(key="data_upload").set_value(("oops.npy", b"\x93NUMPY garbage", "application/octet-stream")).run()
     assert not at.exception
-    assert any("oops.npy" in e.value and "previous data" in e.value for e in at.error)
+    assert any("oops.npy" in e and "previous data" in e for e in texts(at, "error"))
     assert {m.label: m.value for m in at.metric}["Words"] == "20,000"
 
 

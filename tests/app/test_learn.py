@@ -6,14 +6,17 @@ import pytest
 
 from embviz import Embeddings
 from embviz.app.pages.learn import STEPS
-from tests.app.helpers import app, figures
+from tests.app.helpers import app, figures, use_table
 
 
-def _at_step(i: int, **state):
+def _at_step(i: int, trained=None):
     at = app(page="learn")
     at.session_state["learn_step"] = i
-    for k, v in state.items():
-        at.session_state[k] = v
+    if trained is not None:  # a model trained earlier in the session, not the active data
+        active, source = at.session_state["active_embeddings"], at.session_state["active_source"]
+        use_table(at, trained)
+        at.session_state["active_embeddings"], at.session_state["active_source"] = active, source
+        at.session_state["sidebar_pending_source"] = "demo"
     return at.run()
 
 
@@ -63,7 +66,7 @@ def test_transfer_step_compares_with_a_trained_table(demo):
     rng = np.random.default_rng(0)
     keys = demo.keys[:4000]
     noisy = Embeddings(keys, demo.vectors[:4000] + rng.normal(scale=0.3, size=(4000, demo.dim)), name="noisy copy")
-    at = _at_step(5, trained_embeddings=noisy)
+    at = _at_step(5, trained=noisy)
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     pre = float(metrics["pretrained accuracy"].rstrip("%"))

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from embviz.app import security
-from tests.app.helpers import app, decode, figures
+from tests.app.helpers import app, decode, figures, texts
 
 
 def coords_table(n: int, seed: int = 0) -> pd.DataFrame:
@@ -75,7 +75,7 @@ def test_a_table_without_coordinates_is_a_clear_error():
     at.radio(key="maps_source").set_value("upload").run()
     at.file_uploader(key="maps_upload").set_value(("points.csv", bad, "text/csv")).run()
     assert not at.exception
-    message = " ".join(e.value for e in at.error)
+    message = " ".join(texts(at, "error"))
     assert "points.csv" in message and "x and y" in message and "'u'" in message
     assert not figures(at)
 

@@ -12,6 +12,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import embviz  # noqa: E402
+from tests.app.helpers import texts  # noqa: E402
 
 SCRIPT = "from embviz.app.pages.train import render\nrender()\n"
 
@@ -57,15 +58,18 @@ def test_train_then_explore(small_data):
     assert len(animation["frames"]) == 3 and animation["layout"]["sliders"][0]["steps"][0]["label"] == "start"
     assert any("Loss" in f["layout"]["title"]["text"] for f in figs if f["layout"].get("title"))
     assert any("man" in m.value and "→" in m.value for m in at.markdown)
-    assert at.session_state["trained_embeddings"] is result  # the Learn page and the sidebar see it
+    made = [s for s in at.session_state["session_sources"].values() if s.kind == "trained"]
+    assert made and made[-1].extra["model"] is result  # the Learn page and the sidebar see it
+    assert made[-1].emb.fingerprint() == result.fingerprint()
     assert at.get("download_button")  # saved with embviz.save, npz by default
     at.selectbox(key="train_format").select("projector").run()
     assert not at.exception and not at.error
     at.button(key="train_use").click().run()
-    assert at.session_state["active_embeddings"] is result
+    assert at.session_state["active_embeddings"].fingerprint() == result.fingerprint()
+    assert at.session_state["active_source"].startswith("trained:")
     # a word that is not in the vocabulary: a message, the page keeps working
     at.text_input(key="train_an_c").set_value("qwzx").run()
-    assert not at.exception and any("qwzx" in e.value for e in at.error)
+    assert not at.exception and any("qwzx" in e for e in texts(at, "error"))
 
 
 def test_too_small_corpus_gives_a_clear_message(small_data):
@@ -74,7 +78,7 @@ def test_too_small_corpus_gives_a_clear_message(small_data):
     at.button(key="train_go").click().run()
     _wait_for_training(at, 30)
     assert not at.exception
-    assert any("at least 1,000 tokens" in e.value for e in at.error)
+    assert any("at least 1,000 tokens" in e for e in texts(at, "error"))
 
 
 def test_stop_keeps_what_was_learned(small_data):

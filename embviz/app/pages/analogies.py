@@ -17,7 +17,7 @@ import streamlit as st
 
 from embviz import Embeddings
 from embviz.analogies import METHODS, solve, triple_of
-from embviz.app import common
+from embviz.app import common, text
 from embviz.directions import GENDER_PAIRS, compare_analogies, compare_neighbours, remove_direction
 from embviz.evaluate import evaluate_analogies, evaluate_similarity
 from embviz.figures.analogy import analogy_figure, neighbour_comparison, neighbour_map, parallelogram
@@ -222,7 +222,7 @@ def _involved(result) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-@st.cache_resource(show_spinner=False, max_entries=16, hash_funcs={Embeddings: lambda e: e.fingerprint()})
+@st.cache_resource(show_spinner=False, max_entries=16, hash_funcs=common.HASH)
 def _map_subset(emb: Embeddings, words: tuple) -> Embeddings:
     order = common.frequency_order(emb)[:MAP_SIZE]
     rows = list(dict.fromkeys([*order.tolist(), *emb.indices(words).tolist()]))
@@ -290,7 +290,7 @@ def _uploaded(upload) -> Path:
     return path
 
 
-@st.cache_data(show_spinner=False, max_entries=8, hash_funcs={Embeddings: lambda e: e.fingerprint()})
+@st.cache_data(show_spinner=False, max_entries=8, hash_funcs=common.HASH)
 def _similarity(emb: Embeddings) -> pd.DataFrame:
     table = evaluate_similarity(emb).table
     table["oov_ratio"] = table["oov_ratio"] / 100
@@ -387,7 +387,7 @@ def _directions(emb: Embeddings) -> None:
         )
         st.plotly_chart(fig, key=f"{P}_axes_chart", width="stretch")
         if missing:
-            st.warning("Not in the vocabulary: " + ", ".join(missing))
+            st.warning(text.md("Not in the vocabulary: " + ", ".join(missing)))
     except Exception as exc:  # noqa: BLE001
         common.show_error(exc)
     st.divider()
@@ -425,10 +425,17 @@ def _directions(emb: Embeddings) -> None:
                 "kept": st.column_config.ProgressColumn("kept", min_value=0, max_value=1, format="percent")
             },
         )
+        label = f"{emb.name or 'table'} without {spec.strip()[:40]}"
+        if st.button("Use the table without this direction on every page", key=f"{P}_use_removed",
+                     icon=":material/public:",
+                     help="Adds it to the sidebar ('Made in this session') and makes it the data of "
+                          "every page, so its map, clusters and benchmarks can be compared."):
+            common.set_active(flat, "debiased", label)
+            st.toast(text.md(f"Now showing {label} on every page."))
     except Exception as exc:  # noqa: BLE001
         common.show_error(exc)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs={Embeddings: lambda e: e.fingerprint()})
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=common.HASH)
 def _removed(emb: Embeddings, spec: str) -> Embeddings:
     return remove_direction(emb, GENDER_PAIRS if spec.startswith("gender") else spec)

@@ -22,7 +22,7 @@ DEFAULT_METHODS = ["pca", "tsne", "umap"]
 DEFAULT_N = 3_000
 KS = (5, 10, 20, 50, 100)
 SAMPLING = {"random": "random", "top": "most frequent", "stratified": "stratified by a column"}
-_HASH = {Embeddings: lambda e: e.fingerprint()}
+_HASH = common.HASH
 
 
 def render() -> None:

@@ -15,7 +15,7 @@ from embviz import Embeddings
 from embviz.app import common, sidebar
 
 P = "data"
-_HASH = {Embeddings: lambda e: e.fingerprint()}
+_HASH = common.HASH
 
 
 def render() -> None:
@@ -46,14 +46,13 @@ def _on_upload() -> None:
         st.session_state[f"{P}_error"] = sidebar._message(exc, ", ".join(f.name for f in files))
         return
     emb.name = emb.name or files[0].name
-    common.set_active(emb, "upload")
-    st.session_state["sidebar_pending_source"] = "upload"
+    common.set_active(emb, "upload", emb.name)
     st.session_state.pop(f"{P}_error", None)
 
 
 def _upload() -> None:
     with st.expander("Upload a table", icon=":material/upload_file:",
-                     expanded=common.active_source() != "upload" and f"{P}_error" in st.session_state):
+                     expanded=not common.active_source().startswith("upload:") and f"{P}_error" in st.session_state):
         st.file_uploader(
             "word2vec text or binary, GloVe, fastText .vec, .npy/.npz, CSV, Parquet (optionally .gz), "
             "or a TF-projector pair (vectors.tsv + metadata.tsv)",

@@ -5,7 +5,6 @@ that changes only colour, highlight, search or labels redraws without recomputin
 """
 from __future__ import annotations
 
-import re
 from functools import partial
 
 import numpy as np
@@ -13,8 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from embviz import Embeddings
-from embviz.app import common, controls, export, present, sidebar, state
-from embviz.errors import UnknownKeyError
+from embviz.app import common, controls, export, present, sidebar, state, text
+from embviz.errors import EmbvizError, UnknownKeyError
+from embviz.search import find_keys
 from embviz.figures.scatter import scatter, selected_rows, trace_rows
 
 P = "explore"
@@ -104,7 +104,7 @@ def _sync_url(c: dict) -> None:
     q = state.to_query(current_view(c))
     if present.is_on():
         q["present"] = "1"
-    if common.active_source() in ("upload", "trained"):
+    if not common.active_is_shareable():
         q.pop("data", None)
     if st.query_params.to_dict() != q:
         st.query_params.from_dict(q)
@@ -199,12 +199,12 @@ def _isolated(full: Embeddings) -> Embeddings:
     return _subset(full, tuple(keys))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8, hash_funcs={Embeddings: lambda e: e.fingerprint()})
+@st.cache_resource(show_spinner=False, max_entries=8, hash_funcs=common.HASH)
 def _subset(full: Embeddings, keys: tuple) -> Embeddings:
     return full.subset(list(keys))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8, hash_funcs={Embeddings: lambda e: e.fingerprint()})
+@st.cache_resource(show_spinner=False, max_entries=8, hash_funcs=common.HASH)
 def _sampled(emb: Embeddings, n: int, how: str, by: str | None) -> Embeddings:
     return emb.sample(n, method=how, by=by, seed=0)
 
@@ -234,31 +234,32 @@ def _search(full: Embeddings, emb: Embeddings, c: dict) -> dict:
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs={Embeddings: lambda e: e.fingerprint()})
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=common.HASH)
 def _matches(emb: Embeddings, full: Embeddings, q: str, regex: bool) -> tuple[np.ndarray, tuple | None]:
+    """Rows of ``emb`` whose key contains ``q`` (or matches it as a regular expression, within a
+    time budget — see :mod:`embviz.search`), and the message to show."""
+    try:
+        found = find_keys(emb.keys, q, regex=regex, limit=MAX_MATCHES)
+    except EmbvizError as exc:
+        return np.array([], dtype=np.int64), ("error", text.md(exc))
+    shown = text.md(q, 60)
     if regex:
-        try:
-            pat = re.compile(q)
-        except re.error as exc:
-            return np.array([], dtype=np.int64), ("error", f"The search pattern {q!r} is not a valid "
-                                                  f"regular expression: {exc}.")
-        hits = [i for i, k in enumerate(emb.keys) if pat.search(k)]
-        if not hits:
-            return np.array([], dtype=np.int64), ("info", f"No word matches the pattern {q!r}.")
-        msg = f"{len(hits):,} words match {q!r}" + (f"; the first {MAX_MATCHES:,} are highlighted."
-                                                      if len(hits) > MAX_MATCHES else ".")
-        return np.array(hits[:MAX_MATCHES]), ("success", msg)
-    low = q.lower()
-    hits = [i for i, k in enumerate(emb.keys) if low in k.lower()]
+        if found.timed_out:
+            return found.indices, ("warning", f"The pattern {shown} took too long; stopped after "
+                                   f"{found.total:,} matches. A simpler pattern (or plain text) is faster.")
+        if not found.total:
+            return found.indices, ("info", f"No word matches the pattern {shown}.")
+        more = f"; the first {MAX_MATCHES:,} are highlighted" if found.truncated else ""
+        return found.indices, ("success", f"{found.total:,} words match {shown}{more}.")
     try:
         full.index(q)
         hint = ""
     except UnknownKeyError as exc:
-        hint = f"{exc}. " if exc.suggestions else f"{q!r} is not a word in this set. "
-    if not hits:
-        return np.array([], dtype=np.int64), ("warning", hint + f"No word contains {q!r}.")
-    more = f" (the first {MAX_MATCHES:,} shown)" if len(hits) > MAX_MATCHES else ""
-    return np.array(hits[:MAX_MATCHES]), ("info", hint + f"{len(hits):,} words contain {q!r}{more}.")
+        hint = (text.md(exc) + ". ") if exc.suggestions else f"{shown} is not a word in this set. "
+    if not found.total:
+        return found.indices, ("warning", hint + f"No word contains {shown}.")
+    more = f" (the first {MAX_MATCHES:,} shown)" if found.truncated else ""
+    return found.indices, ("info", hint + f"{found.total:,} words contain {shown}{more}.")
 
 
 def _pins(full: Embeddings, emb: Embeddings, words: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -345,10 +346,10 @@ def _axis_titles(proj):
 
 def _search_messages(found: dict, pin_problems: list[str], c: dict) -> None:
     if found["message"]:
-        kind, text = found["message"]
-        getattr(st, kind)(text)
+        kind, message = found["message"]
+        getattr(st, kind)(message)  # built from text.md() pieces in _matches
     if pin_problems:
-        st.warning("Highlight words: " + "; ".join(pin_problems))
+        st.warning(text.md("Highlight words: " + "; ".join(pin_problems)))
 
 
 def _chart(fig, selectable: bool, key: str, emb: Embeddings) -> None:

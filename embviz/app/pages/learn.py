@@ -12,11 +12,11 @@ import streamlit as st
 
 import embviz
 from embviz import Embeddings
-from embviz.app import common, present
+from embviz.app import common, present, sources
 from embviz.figures.scatter import FONT, scatter
 
 P = "learn"
-_HASH = {Embeddings: lambda e: e.fingerprint()}
+_HASH = common.HASH
 SMALL = 2_000  # the most frequent words used by the heavier steps
 
 
@@ -173,13 +173,14 @@ def step_analogy(emb: Embeddings) -> None:
 def step_transfer(emb: Embeddings) -> None:
     st.markdown("A table learned once from a huge amount of text carries over: the same analogy questions, "
                 "answered by the pretrained table and by a small word2vec trained here on a few million words.")
-    trained = st.session_state.get("trained_embeddings")
+    made = sources.latest("trained")
+    trained = made.emb if made is not None else None
     if trained is None:
         st.info("No model trained in this session yet. Train one on the Train page, or train a small one here "
                 "on the bundled corpus (about half a minute).", icon=":material/model_training:")
         if st.button("Train a small word2vec now", key=f"{P}_train", icon=":material/play_arrow:"):
-            trained = _quick_model()
-            st.session_state["trained_embeddings"] = trained
+            model = _quick_model()
+            trained = sources.add(model, "trained", model.name, model=model).emb
         else:
             return
     try:

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from embviz.errors import InputError
+
 from embviz.app import common, security
 from embviz.figures.density import density_figure, load_coordinates, window_mask
 
@@ -82,14 +84,14 @@ def _load_upload(upload) -> pd.DataFrame:
     security.check_upload(upload.name, upload.size)
     suffix = Path(upload.name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise ValueError(f"{upload.name}: expected coordinates as .parquet, .csv or .tsv, got '{suffix or 'no suffix'}'")
+        raise InputError(f"{upload.name}: expected coordinates as .parquet, .csv or .tsv, got '{suffix or 'no suffix'}'")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(upload.getvalue())
         try:
             table = load_coordinates(path)
         except ValueError as exc:  # name the user's file, not the temporary copy
-            raise ValueError(str(exc).replace(str(path), upload.name)) from None
+            raise InputError(str(exc).replace(str(path), upload.name)) from None
     st.session_state[f"{P}_upload_table"] = (upload.file_id, table)
     return table
 

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 import embviz
-from embviz.app import common
+from embviz.app import common, sources
 from embviz.corpus import Corpus, read_corpus
 from embviz.figures.training import accuracy_figure, learning_animation, loss_figure, transfer_figure
 from embviz.train import (
@@ -175,7 +175,7 @@ def _watch() -> None:
             ss[f"{P}_error"] = str(job.error).strip("'\"")
         else:
             ss[f"{P}_result"] = job.result
-            ss["trained_embeddings"] = job.result  # the sidebar offers it; the Learn page compares it
+            sources.add(job.result, "trained", job.result.name, model=job.result)  # listed in the sidebar
             ss[f"{P}_seconds"] = time.perf_counter() - job.started
         st.rerun()
     elapsed = time.perf_counter() - job.started
@@ -196,8 +196,8 @@ def _results(emb: TrainedEmbeddings) -> None:
                f"in {seconds:.0f} s{note}.", icon=":material/check_circle:")
     a1, a2, a3 = st.columns([1.2, 1, 1], vertical_alignment="bottom")
     if a1.button("Use this model on every page", key=f"{P}_use", icon=":material/public:"):
-        common.set_active(emb)
-        st.toast("The trained model is now the data on every page.")
+        common.set_active(emb, "trained", emb.name, model=emb)
+        st.toast("The trained model is now the data on every page (and listed in the sidebar).")
     _download(emb, a2, a3)
     _analogy(emb)
     st.subheader("Watch it learn")
@@ -358,7 +358,7 @@ def _embed_tab() -> None:
             common.show_error(exc)
             return
         st.session_state[f"{P}_embedded"] = emb
-        common.set_active(emb)
+        common.set_active(emb, "texts", emb.name or f"{len(emb):,} texts")
     emb = st.session_state.get(f"{P}_embedded")
     if emb is not None and len(emb) > 1:
         st.success(f"Embedded {len(emb):,} texts × {emb.dim}; they are now the data on every page.",
