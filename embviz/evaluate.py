@@ -464,8 +464,9 @@ def evaluate_similarity(
         ia, ib = _rows(vocab, pairs["a"], case_insensitive), _rows(vocab, pairs["b"], case_insensitive)
         ok = (ia >= 0) & (ib >= 0)
         used = pairs.loc[ok, ["a", "b", "human"]].reset_index(drop=True)
-        if used.empty:
-            raise EmbeddingFormatError("none of the word pairs is in the vocabulary", path=p)
+        if len(used) < 3:  # a correlation needs at least 3 pairs to mean anything
+            raise EmbeddingFormatError(f"only {len(used)} of the {len(pairs):,} word pairs are in the "
+                                       "vocabulary; a correlation needs at least 3", path=p)
         va, vb = vectors[ia[ok]], vectors[ib[ok]]
         used["model"] = np.einsum("ij,ij->i", va, vb) / (
             np.linalg.norm(va, axis=1) * np.linalg.norm(vb, axis=1)

@@ -43,6 +43,11 @@ def _demo() -> Embeddings:
     return embviz.demo()
 
 
+def demo_table() -> Embeddings:
+    """The bundled table (loaded once per server)."""
+    return _demo()
+
+
 def active_embeddings() -> Embeddings:
     """The data set chosen in the sidebar (the bundled demo by default)."""
     emb = st.session_state.get("active_embeddings")

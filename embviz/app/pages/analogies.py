@@ -241,7 +241,7 @@ def _benchmark(emb: Embeddings) -> None:
     method = row[0].selectbox("Method", list(METHODS), format_func=METHOD_LABELS.get, key=f"{P}_bench_method")
     restrict = row[1].number_input(
         "Vocabulary",
-        100,
+        1,
         1_000_000,
         min(len(emb), 300_000),
         step=1000,

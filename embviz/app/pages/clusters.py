@@ -39,18 +39,21 @@ def render() -> None:
         "the 2-D picture keep each group together?)."
     )
     full = common.active_embeddings()
+    if len(full) < 12:
+        st.info(f"Finding groups needs at least 12 points; this table has {len(full)}.", icon=":material/info:")
+        return
     c = _controls(full)
     try:
         emb, proj, map_note = _map(full, c)
         result = _clustering(full, emb, proj, c)
+        labels = result.labels
+        if result.space == "original" and len(emb) != len(full):  # the map shows a sample
+            labels = result.labels[full.indices(emb.keys)]
+        result = _with_renames(result)
+        agreement = _agreement(result, labels, proj)
     except Exception as exc:  # noqa: BLE001 — bad parameters: say so, keep the page
         common.show_error(exc)
         return
-    labels = result.labels
-    if result.space == "original" and len(emb) != len(full):  # the map shows a sample
-        labels = result.labels[full.indices(emb.keys)]
-    result = _with_renames(result)
-    agreement = _agreement(result, labels, proj)
     _summary(result, agreement, labels)
     map_box = st.container()  # the map comes first on screen, but needs the selection made below
     selected = _selected(result)

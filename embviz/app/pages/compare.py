@@ -35,6 +35,9 @@ def render() -> None:
         "of each word's true nearest neighbours that stay nearest on the map)."
     )
     full = common.active_embeddings()
+    if len(full) < 3:
+        st.info(f"Comparing maps needs at least 3 points; this table has {len(full)}.", icon=":material/info:")
+        return
     request = _form(full)
     if request is None:
         st.info("Choose up to three methods and a sample size, then press **Compare**.", icon=":material/compare:")
@@ -56,7 +59,7 @@ def _form(full: Embeddings) -> dict | None:
         a, b, c, d = st.columns([3, 1.3, 1.5, 1.5])
         chosen = a.multiselect("Methods (up to three)", methods, default=[m for m in DEFAULT_METHODS if m in methods],
                                max_selections=3, format_func=controls.method_label, key=f"{P}_methods")
-        n = b.number_input("Points", min_value=50, max_value=len(full), value=min(DEFAULT_N, len(full)), step=500,
+        n = b.number_input("Points", min_value=min(50, len(full)), max_value=len(full), value=min(DEFAULT_N, len(full)), step=500,
                            key=f"{P}_n", help="t-SNE and UMAP take seconds on a few thousand points.")
         sampling = c.selectbox("Sample", list(SAMPLING), format_func=SAMPLING.get, key=f"{P}_sampling")
         colour_opts = ["none"] + meta_cols

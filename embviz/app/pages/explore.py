@@ -39,6 +39,9 @@ def render() -> None:
             "see its nearest neighbours — measured in the original space, not on the picture."
         )
         _url_messages()
+    if len(full) < 3:
+        _too_small(full)
+        return None
     c = _controls(full, on_air)
     emb = _isolated(full)
     emb, note = _sample(emb, c)
@@ -46,12 +49,27 @@ def render() -> None:
         proj = common.projection(emb, c["method"], c["dims"], **c["params"])
     except Exception as exc:  # noqa: BLE001 — a bad parameter: say so, draw PCA instead
         common.show_error(exc)
-        proj = common.projection(emb, "pca", c["dims"])
+        try:
+            proj = common.projection(emb, "pca", c["dims"])
+        except Exception as exc2:  # noqa: BLE001
+            common.show_error(exc2)
+            return None
     view = _draw(full, emb, proj, c, note, on_air)
     _sync_url(c)
     if on_air:
         _present_views()
     return view
+
+
+def _too_small(full: Embeddings) -> None:
+    st.info(f"A map needs at least 3 points; this table has {len(full)}. Its words and their "
+            "similarity are below — load or train a larger table to see a map.", icon=":material/info:")
+    if len(full) == 2:
+        a, b = full.keys
+        st.dataframe(pd.DataFrame({"word": [a, b], "cosine to the other": [full.most_similar(a, 1)[0][1]] * 2}),
+                     hide_index=True)
+    elif len(full) == 1:
+        st.dataframe(pd.DataFrame({"word": full.keys}), hide_index=True)
 
 
 # -- URL and saved views ---------------------------------------------------------------------------

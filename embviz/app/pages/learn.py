@@ -12,7 +12,7 @@ import streamlit as st
 
 import embviz
 from embviz import Embeddings
-from embviz.app import common, present, sources
+from embviz.app import common, present, sources, text
 from embviz.figures.scatter import FONT, scatter
 
 P = "learn"
@@ -258,8 +258,20 @@ STEPS = [
 ]
 
 
-def render() -> None:
+MIN_WORDS = 300  # fewer words than this cannot tell the story: the steps use the bundled table
+
+
+def _lecture_table() -> tuple[Embeddings, str]:
+    """The active table, or the bundled one when the active table is too small for the lecture."""
     emb = common.active_embeddings()
+    if len(emb) >= MIN_WORDS:
+        return emb, ""
+    return common.demo_table(), (f"The active table ({text.md(emb.name or 'embeddings')}) has only {len(emb):,} "
+                                 f"words, fewer than these steps need ({MIN_WORDS}); they use the bundled table.")
+
+
+def render() -> None:
+    emb, note = _lecture_table()
     if "learn_url_read" not in st.session_state:
         st.session_state["learn_url_read"] = True
         step = st.query_params.get("step", "")
@@ -272,11 +284,16 @@ def render() -> None:
     else:
         st.title("Learn")
         st.caption("What embeddings are, in seven live steps on the table chosen in the sidebar "
-                   f"({emb.name or 'embeddings'}, {len(emb):,} words).")
+                   f"({text.md(emb.name or 'embeddings')}, {len(emb):,} words).")
+        if note:
+            st.caption(note)
     i = present.stepper(len(STEPS), f"{P}_step", [t for t, _ in STEPS])
     title, fn = STEPS[i]
     st.header(f"{i + 1}. {title}")
-    fn(emb)
+    try:
+        fn(emb)
+    except Exception as exc:  # noqa: BLE001 — a step that cannot run on this table says why
+        common.show_error(exc, f"learn step {i + 1}")
     st.query_params["step"] = str(i + 1)
     if present.is_on():
         st.query_params["present"] = "1"
