@@ -49,15 +49,22 @@ def _page(module: str, title: str, icon: str, default: bool) -> st.Page | None:
         def render(exc=exc, title=title):
             st.title(title)
             st.error(f"This page could not be loaded: {type(exc).__name__}: {exc}")
-    return st.Page(render, title=title, icon=icon, url_path=module, default=default)
+    # the default page is served at "/" but still reserves its url_path: give it its own, so that
+    # the alias below can answer "/explore"
+    return st.Page(render, title=title, icon=icon, url_path=f"{module}-home" if default else module,
+                   default=default)
 
 
 def main() -> None:
     from embviz.app import present, sidebar
 
     pages = [p for i, spec in enumerate(PAGES) if (p := _page(*spec, default=i == 0))]
-    nav = st.navigation(pages, position="sidebar")
+    # The default page lives at "/"; an alias keeps "/explore" (a link someone typed or shared) working.
+    # The menu is drawn by the sidebar from `pages`, so the alias is never listed twice.
+    alias = _page(*PAGES[0], default=False)
+    nav = st.navigation(pages + ([alias] if alias else []), position="hidden")
     present.init_from_url()
+    sidebar.menu(pages)
     sidebar.render()
     present.apply()
     nav.run()

@@ -133,6 +133,14 @@ def _apply_data_param(data: str) -> None:
 
 
 # -- the sidebar --------------------------------------------------------------------------------
+def menu(pages: list) -> None:
+    """The page links (the navigation itself is hidden so that page aliases are not listed)."""
+    with st.sidebar:
+        for page in pages:
+            st.page_link(page)
+        st.divider()
+
+
 def render() -> None:
     url_view()
     with st.sidebar:
