@@ -24,6 +24,7 @@ import embviz
 from embviz import Embeddings
 from embviz.app import sources, text
 from embviz.errors import EmbvizError
+from embviz.figures.text import escape, escape_all
 
 log = logging.getLogger("embviz.app")
 def _fingerprint(emb: Embeddings) -> str:
@@ -188,20 +189,19 @@ def show_error(exc: BaseException, where: str = "") -> None:
 # -- cached per-data helpers (shared by every session) ------------------------------------------
 @st.cache_resource(show_spinner=False, max_entries=8, hash_funcs=_HASH)
 def hover_text(emb: Embeddings) -> np.ndarray:
-    """Hover text per point (the key plus a few metadata values), built once per data set."""
+    """Hover text per point (the key plus a few metadata values), built once per data set; keys
+    and values are escaped for Plotly (see :mod:`embviz.figures.text`)."""
     meta = emb.metadata
     cols = [c for c in meta.columns if c in ("rank", "pos", "lexname", "group", "label", "zipf")][:3]
-    keys = np.asarray(emb.keys, dtype=object)
+    keys = escape_all(emb.keys)
     if not cols:
         return keys
-    text = keys.copy()
-    bold = np.char.add(np.char.add("<b>", np.asarray(emb.keys, dtype=str)), "</b>")
-    text = bold.astype(object)
+    text = ("<b>" + keys + "</b>").astype(object)
     for c in cols:
         vals = meta[c].to_numpy()
         if vals.dtype.kind == "f":
             vals = np.round(vals, 2)
-        text = text + f"<br>{c}: " + vals.astype(str).astype(object)
+        text = text + f"<br>{escape(c)}: " + escape_all(vals)
     return text
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 import embviz
 from embviz import Embeddings
-from embviz.app import common, sidebar
+from embviz.app import common, sidebar, text
 
 P = "data"
 _HASH = common.HASH
@@ -69,7 +69,7 @@ def _overview(emb: Embeddings) -> None:
     cols[2].metric("Metadata columns", len(emb.metadata.columns))
     cols[3].metric("Size in memory", _human(emb.vectors.nbytes))
     src = emb.source or common.active_source()
-    st.caption(f"**{emb.name or 'Embeddings'}** · from `{Path(src).name if '/' in src else src}`")
+    st.caption(f"**{text.md(emb.name or 'Embeddings')}** · from {text.md(Path(src).name if '/' in src else src)}")
 
 
 def _human(n: int) -> str:

@@ -416,13 +416,13 @@ def _on_select(key: str) -> None:
 
 def _neighbour_panel(found: dict, c: dict, emb: Embeddings, full: Embeddings) -> None:
     if found["neighbors"]:
-        st.markdown(f"#### Nearest to **{c['query']}**")
+        st.markdown(f"#### Nearest to **{text.md(c['query'])}**")
         df = pd.DataFrame(found["neighbors"], columns=["word", "cosine"])
         st.dataframe(df, hide_index=True, width="stretch", height=min(38 + 35 * len(df), 420),
                      column_config={"cosine": st.column_config.NumberColumn("cosine", format="%.3f")})
         missing = len(found["neighbors"]) - len(found["drawn"])
         if found["query"] is None:
-            st.caption(f"{c['query']!r} is not among the points drawn (sampled out); neighbours listed only.")
+            st.caption(f"{text.md(repr(c['query']))} is not among the points drawn (sampled out); neighbours listed only.")
         elif missing:
             st.caption(f"{missing} of these are not among the points drawn.")
         st.caption("Similarity is measured in the original space; on the map, close is only roughly close.")
