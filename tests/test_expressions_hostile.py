@@ -33,7 +33,7 @@ def emb() -> Embeddings:
 
 
 def _hostile(rng: np.random.Generator) -> list[str]:
-    w = lambda: str(rng.choice(WORDS[:6]))  # noqa: E731
+    w = lambda: str(rng.choice(WORDS[:6]))
     cases: list[str] = []
     for n in (1, 10, MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, 100, 300, 499):  # nesting
         cases += ["(" * n + "king" + ")" * n, "avg(" * n + "king" + ")" * n, "-(" * n + "king" + ")" * n,
