@@ -131,3 +131,11 @@ class ExpressionError(EmbvizError, ValueError):
 
 class MissingExtraError(EmbvizError, ImportError):
     """An optional extra (or a package a feature needs) is not installed; the message names the pip command."""
+
+
+class MissingFileError(EmbeddingFormatError, FileNotFoundError):
+    """A file embviz was asked to read, or needs, is not there; the message names it (and how to get it).
+
+    It is both an :class:`EmbeddingFormatError` (a file that cannot be read) and a
+    :class:`FileNotFoundError`, so callers that catch either keep working.
+    """

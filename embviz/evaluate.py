@@ -17,6 +17,8 @@ The data files ship inside gensim's wheel (``gensim/test/test_data``); nothing i
 from __future__ import annotations
 
 import importlib.util
+import os
+import stat
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .analogies import COSMUL_EPS, METHODS
-from .errors import EmbeddingFormatError, ParameterError
+from .errors import EmbeddingFormatError, MissingExtraError, MissingFileError, ParameterError, UnknownKeyError
 from .progress import ProgressCallback, report
 
 GENSIM_RESTRICT = 300_000
@@ -35,6 +37,7 @@ BLOCK = 32  # questions scored together (32 × 20k floats stay in cache)
 THREADS = 2
 ROUND = 1024  # questions per thread between progress reports
 TABLE_LIMIT = 1 << 30  # bytes for the words × vocabulary table; above it, plain blocked products
+MAX_BENCHMARK_BYTES = 64 << 20  # the Google set is 0.6 MB, SimLex-999 25 kB
 ANALOGY_FILE = "questions-words.txt"
 SIMILARITY_FILES = ("wordsim353.tsv", "simlex999.txt")
 
@@ -43,17 +46,32 @@ def gensim_data_dir() -> Path:
     """gensim's bundled test data folder (found without importing gensim)."""
     spec = importlib.util.find_spec("gensim")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the benchmark files ship with gensim: pip install gensim, or pass path=")
+        raise MissingExtraError("the benchmark files ship with gensim: pip install gensim, or pass path=")
     return Path(next(iter(spec.submodule_search_locations))) / "test" / "test_data"
 
 
 # -- reading benchmark files ------------------------------------------------------------------------
 def _lines(path: Path):
+    """``(number, line)`` of a benchmark file: a regular UTF-8 file of at most 64 MB, or a named error."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise MissingFileError("no such file", path=path) from None
+    except OSError as exc:
+        raise EmbeddingFormatError(f"cannot read it ({exc.strerror})", path=path) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise EmbeddingFormatError("not a regular file (a folder, FIFO or device); expected a text file",
+                                   path=path)
+    if st.st_size > MAX_BENCHMARK_BYTES:
+        raise EmbeddingFormatError(f"{st.st_size:,} bytes; a benchmark file may be at most "
+                                   f"{MAX_BENCHMARK_BYTES:,}", path=path)
     try:
         with open(path, encoding="utf-8") as fh:
             yield from enumerate(fh, start=1)
     except UnicodeDecodeError as exc:
         raise EmbeddingFormatError(f"not UTF-8 text ({exc.reason})", path=path) from None
+    except OSError as exc:
+        raise EmbeddingFormatError(f"cannot read it ({exc.strerror})", path=path) from None
 
 
 def read_analogies(path: str | Path, *, on_error: str = "raise") -> pd.DataFrame:
@@ -424,7 +442,7 @@ class SimilarityReport:
         for r in self.results:
             if r.name == name or Path(r.path).name == name:
                 return r
-        raise KeyError(f"no data set {name!r}; have {[r.name for r in self.results]}")
+        raise UnknownKeyError(name, [r.name for r in self.results])
 
     def __iter__(self):
         return iter(self.results)

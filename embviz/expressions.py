@@ -205,7 +205,7 @@ def check_nonzero(vec: np.ndarray, expression: str | Expr, *, tol: float = 1e-6)
     text = excerpt(expression.text if isinstance(expression, Expr) else str(expression))
     v = np.asarray(vec, dtype=np.float64)
     if not np.isfinite(v).all():
-        raise ExpressionError(f"{text!r} is not finite (it overflows), so it has no direction")
+        raise ExpressionError(f"{text!r} is not finite (NaN or infinity, as from an overflow), so it has no direction")
     length = _norm(v)
     form = _linear(expression.root) if isinstance(expression, Expr) else None
     scale = form[2] if form is not None and form[2] > 0 else 1.0
