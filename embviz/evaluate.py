@@ -205,6 +205,11 @@ class AnalogyReport:
             f"{self.coverage:.1%} of {self.questions:,} questions covered, {self.method}, {self.seconds:.2f} s"
         )
 
+    def __repr__(self) -> str:  # one line: the tables are in .sections, .results and .failures
+        stopped = ", stopped" if self.stopped else ""
+        return (f"<AnalogyReport {Path(self.path).name}: {self.accuracy:.1%} correct "
+                f"({self.correct:,}/{self.total:,}), {len(self.sections)} sections, {self.method}{stopped}>")
+
 
 def evaluate_analogies(
     emb,
@@ -431,6 +436,10 @@ class SimilarityResult:
     pearson_p: float
     details: pd.DataFrame  # a, b, human, model (cosine) for the pairs used
 
+    def __repr__(self) -> str:  # one line: the pairs are in .details
+        return (f"<SimilarityResult {self.name}: spearman {self.spearman:.3f}, pearson {self.pearson:.3f}, "
+                f"{self.used:,}/{self.pairs:,} pairs>")
+
 
 @dataclass
 class SimilarityReport:
@@ -446,6 +455,10 @@ class SimilarityReport:
 
     def __iter__(self):
         return iter(self.results)
+
+    def __repr__(self) -> str:  # one line: the side-by-side table is .table
+        parts = "; ".join(f"{r.name} spearman {r.spearman:.3f} ({r.used:,}/{r.pairs:,})" for r in self.results)
+        return f"<SimilarityReport {parts}>"
 
     @property
     def table(self) -> pd.DataFrame:
