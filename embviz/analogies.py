@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ExpressionError, ParameterError
-from .expressions import Expr, check_nonzero, parse, vector
+from .errors import ExpressionError, ParameterError, excerpt
+from .expressions import Expr, analogy_expr, check_nonzero, parse, vector
 
 METHODS = ("3cosadd", "3cosmul")
 COSMUL_EPS = 1e-3
@@ -57,9 +57,7 @@ def as_expression(query: str | Expr | tuple | list) -> Expr:
             raise ParameterError(
                 "analogy", "query", "a triple of words (a, b, c) meaning a : b :: c : ?", query
             )
-        quoted = [f'"{w}"' if '"' not in w else f"'{w}'" for w in query]
-        text = f"{quoted[0]} : {quoted[1]} :: {quoted[2]} : {quoted[3] if len(query) == 4 else '?'}"
-        return parse(text)
+        return analogy_expr(*query)  # built from the words: no quoting, so any key works
     return parse(query)
 
 
@@ -95,17 +93,19 @@ def scores(
     q = check_nonzero(vector(emb, expr), expr)
     unit = emb.unit_vectors
     if method == "3cosadd":
-        return unit @ (q / np.linalg.norm(q)), q
+        q64 = q.astype(np.float64)
+        big = np.abs(q64).max()  # scaled first: the norm of 1e30 * king overflows in float32
+        return unit @ (q64 / (big * np.linalg.norm(q64 / big))).astype(np.float32), q
     terms = expr.terms()
     if terms is None or any(w == 0 for w in terms.values()):
         raise ExpressionError(
-            f"3CosMul needs words added and subtracted (like king - man + woman); {expr.text!r} "
+            f"3CosMul needs words added and subtracted (like king - man + woman); {excerpt(expr.text)!r} "
             "is not of that form: use 3CosAdd"
         )
     positive = {k: w for k, w in terms.items() if w > 0}
     negative = {k: -w for k, w in terms.items() if w < 0}
     if not positive:
-        raise ExpressionError(f"3CosMul needs at least one added word; {expr.text!r} only subtracts")
+        raise ExpressionError(f"3CosMul needs at least one added word; {excerpt(expr.text)!r} only subtracts")
     num = np.ones(len(emb), dtype=np.float64)
     den = np.ones(len(emb), dtype=np.float64)
     for words, acc in ((positive, num), (negative, den)):

@@ -33,6 +33,7 @@ from .progress import ProgressCallback, Throttle
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 OWNER = "read_corpus"
+MAX_CORPUS_BYTES = 512 << 20  # text (after gunzip) read into memory; the shipped corpus is ~17 MB
 
 
 def tokenize(line: str, *, lowercase: bool = True, strip_punctuation: bool = True,
@@ -67,27 +68,39 @@ class Corpus:
 
 def _open_text(source: object) -> tuple[Iterable[str], str]:
     """Lines of text from a path, bytes or a file-like object (gzip detected by content)."""
+    limit = MAX_CORPUS_BYTES
+    too_big = f"at most {limit:,} bytes of text"
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
             raise ParameterError(OWNER, "corpus", "an existing .txt or .txt.gz file", str(path))
-        raw = path.read_bytes()
+        if path.stat().st_size > limit:
+            raise ParameterError(OWNER, "corpus", too_big, f"{path.name}: {path.stat().st_size:,} bytes")
+        with open(path, "rb") as fh:
+            raw = fh.read(limit + 1)
         name = path.name
     elif isinstance(source, (bytes, bytearray, memoryview)):
         raw, name = bytes(source), "uploaded text"
     elif hasattr(source, "read"):
-        raw = source.read()
+        raw = source.read(limit + 1)
         name = getattr(source, "name", "uploaded text")
         if isinstance(raw, str):
+            if len(raw) > limit:
+                raise ParameterError(OWNER, "corpus", too_big, f"{name}: more")
             return io.StringIO(raw), name
     else:
         raise ParameterError(OWNER, "corpus", "a path, bytes, a file or an iterable of sentences",
                              type(source).__name__)
+    if len(raw) > limit:
+        raise ParameterError(OWNER, "corpus", too_big, f"{name}: more")
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
+        try:  # streamed with a cap: a small gzip bomb must not inflate to gigabytes
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+                raw = gz.read(limit + 1)
         except (OSError, EOFError) as exc:
             raise ParameterError(OWNER, "corpus", "a readable gzip file", f"{name} ({exc})") from None
+        if len(raw) > limit:
+            raise ParameterError(OWNER, "corpus", too_big, f"{name} inflates to more")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -34,7 +34,7 @@ import pandas as pd
 from numpy.lib.npyio import NpzFile
 
 from .embeddings import Embeddings
-from .errors import EmbeddingFormatError
+from .errors import EmbeddingFormatError, MissingFileError
 
 PACKAGE_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DATA_DIR_ENV = "EMBVIZ_DATA_DIR"
@@ -54,10 +54,10 @@ DATA_DIR: Path = data_dir()
 
 
 def bundled_path(filename: str) -> Path:
-    """Path of a bundled file; :class:`FileNotFoundError` saying how to get it when absent."""
+    """Path of a bundled file; :class:`MissingFileError` (a ``FileNotFoundError``) saying how to get it."""
     path = data_dir() / filename
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"bundled data file {path} is missing. It ships in the embviz repository's data/ "
             f"folder; set {DATA_DIR_ENV} to a folder that holds it, or rebuild it with the "
             f"scripts in scripts/ (build_demo_table.py, build_corpus.py)."

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .embeddings import Embeddings
 from .errors import ParameterError
-from .expressions import Expr, check_nonzero, vector
+from .expressions import Expr, check_nonzero, parse, vector
 
 GENDER_PAIRS = [
     ("woman", "man"),
@@ -57,7 +57,8 @@ def direction(
     if method not in DIRECTION_METHODS:
         raise ParameterError("direction", "method", f"one of {DIRECTION_METHODS}", method)
     if isinstance(spec, (str, Expr)):
-        d = check_nonzero(vector(emb, spec), spec)
+        expr = parse(spec) if isinstance(spec, str) else spec
+        d = check_nonzero(vector(emb, expr), expr)
     elif isinstance(spec, np.ndarray) and spec.dtype.kind in "fiu":
         d = np.asarray(spec, dtype=np.float64).ravel()
         if d.shape != (emb.dim,):
@@ -65,11 +66,13 @@ def direction(
         check_nonzero(d, "the given vector")
     else:
         d = _from_pairs(emb, spec, method)
-    return (d / np.linalg.norm(d)).astype(np.float32)
+    d = np.asarray(d, dtype=np.float64)
+    big = np.abs(d).max()  # scaled first: the norm of a huge or tiny vector must not overflow
+    return (d / (big * np.linalg.norm(d / big))).astype(np.float32)
 
 
 def _from_pairs(emb: Embeddings, pairs, method: str) -> np.ndarray:
-    pairs = list(pairs)
+    pairs = list(pairs) if isinstance(pairs, (list, tuple)) or hasattr(pairs, "__next__") else []
     if not pairs or not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
         raise ParameterError(
             "direction", "spec", 'an expression ("woman - man"), a vector or a list of word pairs', pairs

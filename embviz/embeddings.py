@@ -28,14 +28,22 @@ def _as_matrix(vectors: object) -> np.ndarray:
         raise EmbeddingFormatError(f"vectors must be numeric, got dtype {arr.dtype}")
     if arr.ndim != 2:
         raise EmbeddingFormatError(f"vectors must be a 2-D array (N × D), got shape {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
-    if not np.isfinite(arr).all():
-        row = int(np.flatnonzero(~np.isfinite(arr).all(axis=1))[0])
+    with np.errstate(over="ignore"):
+        arr32 = np.ascontiguousarray(arr, dtype=np.float32)
+    if not np.isfinite(arr32).all():
+        row = int(np.flatnonzero(~np.isfinite(arr32).all(axis=1))[0])
+        if arr.dtype.kind == "f" and np.isfinite(arr[row]).all():
+            raise EmbeddingFormatError(
+                f"row {row + 1} has values beyond float32's range (±3.4e38), the largest "
+                f"{float(np.abs(arr[row]).max()):.3g}"
+            )
         raise EmbeddingFormatError(f"row {row + 1} contains NaN or infinity")
-    return arr
+    return arr32
 
 
 def _as_keys(keys: Iterable[object], n: int) -> list[str]:
+    if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
+        raise EmbeddingFormatError(f"keys must be a list of strings, one per vector; got {type(keys).__name__}")
     keys = [k if isinstance(k, str) else str(k) for k in keys]
     if len(keys) != n:
         raise EmbeddingFormatError(f"{len(keys)} keys for {n} vectors; expected one key per vector")
@@ -152,9 +160,13 @@ class Embeddings:
                 raise ParameterError("Embeddings.subset", "mask", f"a boolean array of length {len(self)}", mask.shape)
             idx = np.flatnonzero(mask)
         else:
-            idx = np.asarray(indices, dtype=np.int64).ravel()
-            if idx.size and (idx.min() < -len(self) or idx.max() >= len(self)):
-                raise ParameterError("Embeddings.subset", "indices", f"in [0, {len(self)})", int(idx.max()))
+            raw = np.asarray(indices).ravel()
+            if raw.size and raw.dtype.kind not in "iu":
+                raise ParameterError("Embeddings.subset", "indices", "integers", f"dtype {raw.dtype}")
+            idx = raw.astype(np.int64)
+            bad = idx[(idx < -len(self)) | (idx >= len(self))]
+            if bad.size:
+                raise ParameterError("Embeddings.subset", "indices", f"in [0, {len(self)})", int(bad[0]))
         return self.take(idx, name=name)
 
     def take(self, idx: np.ndarray, *, name: str | None = None) -> "Embeddings":
@@ -178,6 +190,8 @@ class Embeddings:
             raise ParameterError("sample", "method", f"one of {SAMPLING_METHODS}", method)
         if not isinstance(n, (int, np.integer)) or n < 1:
             raise ParameterError("sample", "n", "a positive integer", n)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ParameterError("sample", "seed", "an integer >= 0 or None", seed)
         if n >= len(self):
             return self
         if method == "top":
@@ -207,7 +221,11 @@ class Embeddings:
             vec = np.asarray(query, dtype=np.float32).ravel()
             if vec.shape != (self.dim,):
                 raise ParameterError("most_similar", "query", f"a vector of length {self.dim}", vec.shape)
+            if not np.isfinite(vec).all():
+                raise ParameterError("most_similar", "query", "a finite vector", "NaN or infinity (in float32)")
             return vec, []
+        if isinstance(query, (bytes, dict)) or not isinstance(query, Iterable):
+            raise ParameterError("most_similar", "query", "a key, a list of keys or a vector", type(query).__name__)
         rows = [self.index(k) for k in query]
         if not rows:
             raise ParameterError("most_similar", "query", "a key, a list of keys or a vector", query)
@@ -223,6 +241,8 @@ class Embeddings:
         """The ``topn`` keys closest to ``query``, with their cosine similarity (or euclidean
         distance for ``metric="euclidean"``). The query keys themselves are left out."""
         check_metric(metric, "most_similar")
+        if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 1:
+            raise ParameterError("most_similar", "topn", "a positive integer", topn)
         vec, rows = self.query_vector(query, unit=metric == "cosine")
         if metric == "cosine" and not np.any(vec):
             raise ParameterError("most_similar", "query", "a non-zero vector", "a zero vector")
@@ -259,6 +279,8 @@ class Embeddings:
     # -- gensim interoperability ---------------------------------------------------------------
     @classmethod
     def from_keyedvectors(cls, kv, *, name: str = "", source: str = "") -> "Embeddings":
+        if not (hasattr(kv, "index_to_key") and hasattr(kv, "vectors")):
+            raise ParameterError("Embeddings.from_keyedvectors", "kv", "a gensim KeyedVectors", type(kv).__name__)
         return cls(list(kv.index_to_key), kv.vectors, name=name, source=source)
 
     def to_keyedvectors(self):

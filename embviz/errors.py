@@ -79,15 +79,44 @@ class UnknownKeyError(EmbvizError, KeyError):
         hint = ""
         if self.suggestions:
             hint = "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
-        self.message = f"Key {key!r} not present{hint}"
+        shown = repr(key) if len(repr(key)) <= 100 else repr(key)[:98] + "…'"
+        self.message = f"Key {shown} not present{hint}"
         super().__init__(self.message)
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return self.message
 
 
+def excerpt(text: str, width: int = 80) -> str:
+    """``text`` cut to ``width`` characters (``…`` marks the cut) with unprintable characters shown as ``�``.
+
+    >>> excerpt("king" + chr(0) + " - man")
+    'king� - man'
+    >>> len(excerpt("x" * 5000))
+    80
+    """
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    return "".join(c if c.isprintable() else "\ufffd" for c in text)
+
+
+def _caret_window(expression: str, position: int, width: int = 70) -> tuple[str, int]:
+    """A one-line window of ``expression`` around ``position`` and the caret's column in it."""
+    start = max(0, min(position - width // 2, len(expression) - width))
+    line = expression[start : start + width]
+    column = position - start
+    if start > 0:
+        line = "…" + line[1:]
+    if start + width < len(expression):
+        line = line[:-1] + "…"
+    return "".join(c if c.isprintable() else "\ufffd" for c in line), column
+
+
 class ExpressionError(EmbvizError, ValueError):
-    """An expression such as ``king - man + woman`` is malformed."""
+    """An expression such as ``king - man + woman`` is malformed (or too long, deep or large).
+
+    The message names the 1-based position and shows a caret under it in a one-line window of the
+    expression (at most ~70 characters, unprintable characters as ``�``), never the whole text.
+    """
 
     def __init__(self, message: str, *, expression: str = "", position: int | None = None):
         self.expression, self.position, self.reason = expression, position, message
@@ -95,9 +124,22 @@ class ExpressionError(EmbvizError, ValueError):
         if position is not None:
             text = f"at position {position + 1}: {message}"
             if expression:
-                text += f"\n  {expression}\n  {' ' * position}^"
+                line, column = _caret_window(expression, position)
+                text += f"\n  {line}\n  {' ' * column}^"
         super().__init__(text)
 
 
 class InputError(EmbvizError, ValueError):
     """A value a user typed, linked or uploaded cannot be used; the message says which and why."""
+
+
+class MissingExtraError(EmbvizError, ImportError):
+    """An optional extra (or a package a feature needs) is not installed; the message names the pip command."""
+
+
+class MissingFileError(EmbeddingFormatError, FileNotFoundError):
+    """A file embviz was asked to read, or needs, is not there; the message names it (and how to get it).
+
+    It is both an :class:`EmbeddingFormatError` (a file that cannot be read) and a
+    :class:`FileNotFoundError`, so callers that catch either keep working.
+    """

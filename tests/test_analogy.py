@@ -94,3 +94,15 @@ def test_king_queen_on_demo(demo):
     assert analogy(demo, "man : king :: woman : ?", method="3cosmul")[0][0] == "queen"
     # with the inputs shown, king itself wins: why the inputs are excluded by default
     assert analogy(demo, "king - man + woman", exclude_inputs=False)[0][0] == "king"
+
+
+def test_readme_example_prints_what_the_readme_says(demo):
+    """The package example in README.md shows the real answer and score (a prefix of its digits)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    m = re.search(r'embviz\.analogy\(emb, "([^"]+)"\)\[0\]\s+# \(\'(\w+)\', ([0-9.]+)\.\.\.\)', readme)
+    assert m, "the README's analogy example line is missing"
+    word, score = analogy(demo, m.group(1))[0]
+    assert word == m.group(2) and f"{score:.10f}".startswith(m.group(3)), (word, score, m.groups())

@@ -16,7 +16,7 @@ from embviz.cache import DiskCache, projection_key
 
 def _writer(path: str, key: str, seed: int, rounds: int) -> None:
     cache = DiskCache(path)
-    coords = np.arange(20000, dtype=np.float32).reshape(-1, 2)
+    coords = np.arange(20000, dtype=np.float32).reshape(-1, 2) + seed  # each writer its own content
     for _ in range(rounds):
         cache.put(key, coords, {"seconds": 1.0, "writer": seed})
 
@@ -28,23 +28,29 @@ def test_put_get_and_miss(tmp_path):
     got, meta = c.get("abc")
     np.testing.assert_array_equal(got, coords)
     assert meta["params"] == {"a": 1} and c.get("other") is None
-    assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
+    assert not [f for f in os.listdir(c.folder) if f.endswith(".tmp")]
 
 
-@pytest.mark.parametrize("damage", ["truncate_npy", "garbage_json", "delete_npy", "swap_coords"])
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "delete", "flip_byte", "other_key", "empty"])
 def test_corrupt_entry_is_a_miss_and_gets_recomputed(blobs, tmp_path, damage):
     cache = DiskCache(tmp_path)
     first = embviz.project(blobs, "pca", cache=cache)
     key = projection_key(blobs, "pca", 2, 0, first.params)
-    npy, meta = tmp_path / f"{key}.npy", tmp_path / f"{key}.json"
-    if damage == "truncate_npy":
-        npy.write_bytes(npy.read_bytes()[:100])
-    elif damage == "garbage_json":
-        meta.write_text("{not json")
-    elif damage == "delete_npy":
-        npy.unlink()
+    entry = cache.folder / f"embviz-{key}.cache"
+    data = entry.read_bytes()
+    if damage == "truncate":
+        entry.write_bytes(data[: len(data) - 100])
+    elif damage == "garbage":
+        entry.write_bytes(b"{not an entry" * 100)
+    elif damage == "delete":
+        entry.unlink()
+    elif damage == "flip_byte":
+        entry.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))
+    elif damage == "other_key":  # a whole, valid entry of another key copied under this name
+        cache.put("other", np.zeros((300, 2), np.float32), {})
+        entry.write_bytes((cache.folder / "embviz-other.cache").read_bytes())
     else:
-        np.save(npy, np.zeros((300, 2), np.float32))
+        entry.write_bytes(b"")
     assert cache.get(key) is None
     again = embviz.project(blobs, "pca", cache=cache)
     assert not again.from_cache
@@ -78,23 +84,26 @@ def test_key_depends_on_content_method_and_parameters(blobs):
 
 
 def test_concurrent_writers_never_produce_a_corrupt_read(tmp_path):
+    """Three processes write the same key with different content; every read is one writer's whole entry."""
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_writer, args=(str(tmp_path), "same", i, 30)) for i in range(3)]
     for p in procs:
         p.start()
     cache = DiskCache(tmp_path)
-    expected = np.arange(20000, dtype=np.float32).reshape(-1, 2)
-    reads = 0
+    base = np.arange(20000, dtype=np.float32).reshape(-1, 2)
+    writers = set()
     while any(p.is_alive() for p in procs):
         hit = cache.get("same")
-        if hit is not None:
-            np.testing.assert_array_equal(hit[0], expected)
-            reads += 1
+        if hit is not None:  # coordinates and metadata always from the same writer
+            np.testing.assert_array_equal(hit[0], base + hit[1]["writer"])
+            writers.add(hit[1]["writer"])
     for p in procs:
         p.join()
         assert p.exitcode == 0
-    assert cache.get("same") is not None and reads >= 0
-    assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
+    final = cache.get("same")
+    assert final is not None
+    np.testing.assert_array_equal(final[0], base + final[1]["writer"])
+    assert not [f for f in os.listdir(cache.folder) if f.endswith(".tmp")]
 
 
 def test_unwritable_location_is_not_fatal(blobs, tmp_path):

@@ -80,6 +80,11 @@ def test_lexname_agrees_with_part_of_speech(demo):
     ("quickly", "adverb", "adv.all"),
     ("the", "other", "other"),
     ("children", "noun", "noun.person"),  # an inflection resolved through WordNet's exceptions
+    ("james", "noun", "noun.person"),  # a name, not "jam" + "-es"
+    ("thomas", "noun", "noun.person"),
+    ("bees", "noun", "noun.animal"),  # not "be" + "-es"
+    ("pushes", "verb", "verb.motion"),  # a bare "-es" after a sibilant still detaches
+    ("makes", "verb", "verb.social"),  # and "-es" -> "-e"
 ])
 def test_wordnet_categories_of_familiar_words(demo, word, pos, lexname):
     row = demo.metadata.iloc[demo.index(word)]

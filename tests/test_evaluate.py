@@ -178,3 +178,17 @@ def test_similarity_equals_gensim(demo):
         assert r.used == len(r.details) and r.used < r.pairs
     assert list(report.table["name"]) == ["wordsim353", "simlex999"]
     assert report["simlex999"].spearman < report["wordsim353"].spearman
+
+
+def test_reports_repr_in_one_short_line(demo):
+    small = demo.take(np.arange(3000))
+    rep = evaluate_analogies(small)
+    text = repr(rep)
+    assert "\n" not in text and len(text) < 160, text
+    assert text.startswith("<AnalogyReport questions-words.txt: ") and f"({rep.correct:,}/{rep.total:,})" in text
+    assert f"{len(rep.sections)} sections, 3cosadd>" in text
+    sim = evaluate_similarity(small)
+    for item in (sim, *sim.results):
+        assert "\n" not in repr(item) and len(repr(item)) < 160, repr(item)
+    assert f"spearman {sim.results[0].spearman:.3f}" in repr(sim) and "simlex999" in repr(sim)
+    assert repr(sim.results[1]).startswith("<SimilarityResult simlex999: spearman ")

@@ -23,16 +23,21 @@ def cmd_train(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
+    """Totals per benchmark, then the analogy set's sections (accuracy and counts), as tables or JSON."""
     from .. import evaluate_analogies, evaluate_similarity
 
     emb = _load(args, Path(args.vectors))
     rows: list[dict[str, Any]] = []
+    sections = None
     if not args.no_analogies:
         with ProgressBar("analogies", args.quiet) as bar:
             rep = evaluate_analogies(emb, args.analogies, restrict=args.restrict, method=args.method,
                                      progress=bar)
+        sections = rep.sections.rename(columns={"total": "used", "questions": "of"})[
+            ["section", "accuracy", "correct", "used", "of"]]
         rows.append({"benchmark": Path(rep.path).name, "kind": "analogy", "metric": f"accuracy ({rep.method})",
-                     "score": rep.accuracy, "used": rep.total, "of": rep.questions})
+                     "score": rep.accuracy, "used": rep.total, "of": rep.questions,
+                     "sections": _records(sections)})
     if not args.no_similarity:
         sim = evaluate_similarity(emb, args.similarity or None, restrict=args.restrict)
         for r in sim:
@@ -40,12 +45,25 @@ def cmd_evaluate(args) -> int:
                          "score": r.spearman, "used": r.used, "of": r.pairs})
     if args.json:
         print(json.dumps(rows, indent=2))
-    else:
-        import pandas as pd
+        return EXIT_OK
+    import pandas as pd
 
-        table = pd.DataFrame(rows)
-        print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}") if rows else "(nothing to evaluate)")
+    if not rows:
+        print("(nothing to evaluate)")
+        return EXIT_OK
+    fmt = {"float_format": lambda v: f"{v:.4f}", "index": False}
+    print(pd.DataFrame([{k: v for k, v in r.items() if k != "sections"} for r in rows]).to_string(**fmt))
+    if sections is not None:
+        print(f"\n{rows[0]['benchmark']} by section ({rows[0]['metric']}; used = questions whose four "
+              "words are known):")
+        print(sections.to_string(**fmt))
     return EXIT_OK
+
+
+def _records(frame) -> list[dict[str, Any]]:
+    """Rows of a frame as plain JSON-able dicts (NumPy scalars become Python numbers)."""
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            for row in frame.to_dict(orient="records")]
 
 
 def cmd_convert(args) -> int:
