@@ -7,8 +7,8 @@ view's title or an error message that quotes any of them must therefore be escap
 put into such a string. :func:`md` does that; :func:`show_error` shows an exception's message
 through it.
 
->>> print(md("**bold** <b>x</b> [a](javascript:x) :red[y] $z$"))
-\*\*bold\*\* &lt;b&gt;x&lt;/b&gt; \[a\]\(javascript\:x\) \:red\[y\] \$z\$
+>>> print(md("**bold** <b>x</b> [a](javascript:x) :red[y] $z$ http://e.x"))
+\*\*bold\*\* &lt;b&gt;x&lt;/b&gt; \[a\]\(javascript&#58;x\) &#58;red\[y\] \$z\$ http&#58;//e&#46;x
 """
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ MAX_SHOWN = 600  # characters of one user-supplied string in a message (a 5,000-
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; these are the ones that
 # start Markdown, Streamlit directives (:red[..], :material/..:) or math ($).
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:=^])")
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~$=^])")
+# GitHub-flavoured Markdown turns bare URLs, www. names and e-mail addresses into links, and a
+# backslash does not stop it: these become character references, which it does not look through.
+_ENTITIES = {":": "&#58;", ".": "&#46;", "@": "&#64;"}
 
 
 def clip(value: object, limit: int = MAX_SHOWN) -> str:
@@ -33,6 +36,7 @@ def md(value: object, limit: int = MAX_SHOWN) -> str:
     text = clip(value, limit)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _SPECIAL.sub(r"\\\1", text)
+    text = re.sub(r"[:.@]", lambda m: _ENTITIES[m.group(0)], text)
     lines = [line.lstrip(" \t") for line in text.splitlines()] or [""]
     return "  \n".join(lines)
 

@@ -123,6 +123,12 @@ class Journey:
         self.page.wait_for_selector("[data-testid='stApp']")
         self.wait_idle()
 
+    def goto(self, title: str) -> None:
+        """Move to a page by its sidebar link (stays in the same Streamlit session)."""
+        links = self.page.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']")
+        links.filter(has_text=title).first.click()
+        self.wait_idle()
+
     def wait_idle(self, timeout: float = 120) -> None:
         """Wait until the script has finished running (no running indicator)."""
         self.page.wait_for_timeout(300)

@@ -35,7 +35,7 @@ def test_good_upload_is_drawn_and_data_page_converts(journey):
     journey.page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(gd => "
         "gd._fullData.filter(t => t.name !== 'labels').reduce((s, t) => s + (t.x ? t.x.length : 0), 0) === 5)")
-    journey.page.locator("[data-testid='stSidebarNav'] a", has_text="Data").click()  # same session
+    journey.goto("Data")  # same session
     journey.page.get_by_text("Convert and download").wait_for()
     assert "5" in journey.page.locator("[data-testid='stMetricValue']").first.inner_text()
     journey.page.locator("[data-testid='stDataFrame'] canvas").first.wait_for()

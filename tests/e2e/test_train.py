@@ -47,3 +47,43 @@ def test_train_watch_and_explore(journey):
     page.locator(".st-key-train_animation").scroll_into_view_if_needed()
     journey.screenshot("train_animation")
     journey.assert_no_errors()
+
+
+PAGES = ["Explore", "Analogies", "Compare", "Clusters", "Large maps", "Learn", "Data", "Train"]
+EXCEPTION = "[data-testid='stException']"
+
+
+def visit_every_page(journey, tag: str) -> None:
+    """Click through every page in the same session: no exception, no 'on our side' error."""
+    page = journey.page
+    for title in PAGES:
+        journey.goto(title)
+        page.wait_for_timeout(500)
+        journey.wait_idle()
+        assert page.locator(EXCEPTION).count() == 0, f"{title}: {page.locator(EXCEPTION).first.inner_text()}"
+        main = page.locator("[data-testid='stMain']").inner_text()
+        assert "went wrong on our side" not in main and "encountered an error" not in main, title
+        journey.screenshot(f"{tag}_{title.lower().replace(' ', '_')}")
+
+
+def test_trained_model_works_on_every_page(journey):
+    """Train (2 epochs), 'Use this model on every page', then visit each page in one session."""
+    page = journey.page
+    journey.open("")
+    journey.goto("Train")
+    page.locator(".st-key-train_epochs input").fill("2")
+    page.locator(".st-key-train_epochs input").press("Enter")
+    journey.wait_idle()
+    page.locator(".st-key-train_go button").click()
+    page.locator(".st-key-train_use button").wait_for(timeout=300_000)
+    journey.wait_idle()
+    page.locator(".st-key-train_use button").click()
+    journey.wait_idle()
+    sidebar = page.locator("[data-testid='stSidebar']").inner_text()
+    assert "Made in this session" in sidebar and "Trained here" in sidebar, sidebar
+    visit_every_page(journey, "trained")
+    journey.goto("Explore")
+    journey.wait_chart()
+    title = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.title.text")
+    assert "word2vec" in title.lower(), title
+    journey.assert_no_errors()
