@@ -49,6 +49,8 @@ _LAZY = {
     "remove_direction": "directions",
     "cluster": "clustering",
     "Clustering": "clustering",
+    "find_regions": "regions",
+    "Regions": "regions",
     "train_word2vec": "train",
     "TrainedEmbeddings": "train",
     "embed_texts": "encode",
