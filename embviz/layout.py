@@ -91,10 +91,11 @@ class Canvas:
 
 
 def map_canvas(coords, *, width: float = MIN_WIDTH, height: float = HEIGHT, title: bool = False,
-               legend_texts: Sequence[str] = (), colorbar: str | None = None, view=None,
-               present: bool = False) -> Canvas:
+               note: bool = False, axis_titles: bool = False, legend_texts: Sequence[str] = (),
+               colorbar: str | None = None, view=None, present: bool = False) -> Canvas:
     """The frame of a 2-D map of ``coords`` at the minimum ``width`` (px) and fixed ``height``.
 
+    ``title``/``note``/``axis_titles``: whether the figure has them (room is kept in the margins).
     ``legend_texts``: the legend's entries (room is kept at the right); ``colorbar``: its title
     when a colour bar is drawn. ``view``: ``(x0, x1, y0, y1)`` to frame a zoomed part instead of
     every point (its ranges are used as given).
@@ -116,11 +117,16 @@ def map_canvas(coords, *, width: float = MIN_WIDTH, height: float = HEIGHT, titl
     font = 18 if present else 12
     legend = 0.0
     if legend_texts:
-        legend = 56 + 1.15 * max(text_width(t, font) for t in legend_texts)
+        legend = 50 + 1.1 * max(text_width(t, font) for t in legend_texts)  # measured: text + 46 px
     if colorbar is not None:
         legend = max(legend, 80.0, text_width(colorbar, font) + 24)
     left, right, top, bottom = MARGIN
-    margin = (left, right, top + (40 if title else 0) + (10 if present else 0), bottom)
+    top += (40 if title else 0) + (10 if present else 0)
+    if note and not title:
+        top += 14 if not present else 20
+    if axis_titles:
+        left, bottom = left + font + 14, bottom + font + 14
+    margin = (left, right, top, bottom)
     return Canvas(float(width), float(height), margin, float(math.ceil(legend)), xr, yr)
 
 
@@ -233,6 +239,66 @@ def map_labels(
     return MapLabels(canvas, labels, requested, time.perf_counter() - start)
 
 
+def legend_entries(values, colors: dict[str, str]) -> tuple[list[str], str]:
+    """The legend of a categorical map: the values of ``colors`` present in ``values`` (in the
+    order of ``colors``) and the name of the grey rest ("+3 more"), as :func:`scatter` draws it.
+
+    >>> legend_entries(["a", "b", "z", "y"], {"b": "#111", "a": "#222", "c": "#333"})
+    (['b', 'a'], '+2 more')
+    """
+    present = set(np.asarray(values).astype(str).tolist())
+    shown = [v for v in colors if v in present]
+    rest = len(present - set(shown))
+    return shown, f"+{rest} more" if rest else ""
+
+
+def plan_map(
+    coords,
+    keys: Sequence[str],
+    *,
+    color=None,
+    colors: dict[str, str] | None = None,
+    color_name: str = "",
+    title: str = "",
+    note: str = "",
+    axis_titles: Sequence[str] | None = None,
+    present: bool = False,
+    width: float = MIN_WIDTH,
+    height: float = HEIGHT,
+    view=None,
+    legend_texts: Sequence[str] | None = None,
+    **options,
+) -> MapLabels:
+    """:func:`map_labels` in the frame :func:`embviz.figures.scatter.scatter` will draw with the
+    same ``color``/``colors``/``title``/``note``/``axis_titles``/``present``: legend or colour-bar
+    room, margins, ``width`` (the minimum figure width) and ``height``. ``options`` go to
+    :func:`map_labels` (``frequency``, ``regions``, ``query``, ``neighbors``, ``highlight``, ``n_words``).
+    ``legend_texts`` overrides the legend entries room is kept for (e.g. a cluster map's names).
+    """
+    from .colors import category_colors
+
+    texts: list[str] = []
+    colorbar = None
+    if color is not None:
+        values = np.asarray(color)
+        if values.dtype.kind in "fiu":
+            colorbar = color_name or "value"
+        else:
+            shown, rest = legend_entries(values.astype(str), colors or category_colors(values.astype(str)))
+            texts = shown + ([rest] if rest else [])
+    query = options.get("query")
+    if len(options.get("highlight", ())):  # the marker layers scatter() lists in the legend too
+        texts.append("matches")
+    if query is not None:
+        texts.append(str(keys[int(query)]))
+        if len(options.get("neighbors", ())):
+            texts.append(f"neighbours of {keys[int(query)]}")
+    canvas = map_canvas(coords, width=width, height=height, title=bool(title), note=bool(note),
+                        axis_titles=bool(axis_titles), legend_texts=texts if legend_texts is None else legend_texts, colorbar=colorbar, view=view,
+                        present=present)
+    return map_labels(coords, keys, canvas=canvas, present=present, **options)
+
+
 def _region_items(regions, canvas: Canvas, grow: float) -> list[dict]:
     sizes = np.sqrt(np.asarray(regions.sizes, dtype=float))
     lo, hi = sizes.min(), sizes.max()
@@ -261,4 +327,5 @@ def _rows(rows, n: int) -> np.ndarray:
     return arr
 
 
-__all__ = ["Canvas", "MapLabel", "MapLabels", "label_size", "map_canvas", "map_labels", "marker_sizes"]
+__all__ = ["Canvas", "MapLabel", "MapLabels", "label_size", "legend_entries", "map_canvas", "map_labels",
+           "marker_sizes", "plan_map"]
