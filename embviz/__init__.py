@@ -51,6 +51,8 @@ _LAZY = {
     "Clustering": "clustering",
     "find_regions": "regions",
     "Regions": "regions",
+    "group_similarity": "groups",
+    "semantic_groups": "groups",
     "train_word2vec": "train",
     "TrainedEmbeddings": "train",
     "embed_texts": "encode",
