@@ -177,7 +177,7 @@ def test_placed_labels_are_drawn_as_annotations_in_the_plans_frame(islands):
 def test_keys_are_escaped_in_annotations(islands):
     from embviz.layout import plan_map
 
-    emb, coords, regions = islands
+    emb, coords, _ = islands
     keys = list(emb.keys)
     keys[3] = "<b>&x"
     plan = plan_map(coords, keys, query=3, n_words=0)

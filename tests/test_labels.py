@@ -121,7 +121,10 @@ def test_spread_covers_the_map_where_top_frequency_sits_in_a_corner():
     rows = [lab.row for lab in plan.labels if lab.kind == "word"]
     assert len(rows) == 30 and not plan.overlapping()
     top30 = np.argsort(-freq)[:30]
-    quadrant = lambda xy: (xy[:, 0] > 50).astype(int) * 2 + (xy[:, 1] > 50)  # noqa: E731
+
+    def quadrant(xy):
+        return (xy[:, 0] > 50).astype(int) * 2 + (xy[:, 1] > 50)
+
     assert np.bincount(quadrant(coords[top30]), minlength=4).min() == 0   # the naive choice: one corner
     assert np.bincount(quadrant(coords[rows]), minlength=4).min() >= 4    # ours: every quarter
     # within a cell, the most frequent word wins
@@ -130,8 +133,8 @@ def test_spread_covers_the_map_where_top_frequency_sits_in_a_corner():
 
 
 def test_map_labels_query_first_beside_its_star_and_regions_larger():
-    from embviz.regions import describe
     from embviz import Embeddings
+    from embviz.regions import describe
 
     rng = np.random.default_rng(3)
     coords = np.r_[rng.normal(size=(300, 2)), rng.normal(size=(300, 2)) + [8, 0], rng.normal(size=(300, 2)) + [0, 8]]

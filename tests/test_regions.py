@@ -81,7 +81,7 @@ def test_density_marks_tight_islands_compact():
 
 
 def test_purity_against_random_groups_of_the_same_sizes():
-    emb, coords, truth = islands()
+    emb, coords, _ = islands()
     r = find_regions(emb, coords, min_cluster_size=15, cache=False)
     p, per = purity(r.labels, emb.metadata["kind"])
     assert p > 0.95 and len(per) == r.n_regions

@@ -9,7 +9,15 @@ import pytest
 
 import embviz
 from embviz import EmbeddingFormatError
-from embviz.datasets import DEMO_MAPS, DEMO_TABLE, bundled_path, demo_maps, shipped_maps_meta, shipped_projection, shipped_regions
+from embviz.datasets import (
+    DEMO_MAPS,
+    DEMO_TABLE,
+    bundled_path,
+    demo_maps,
+    shipped_maps_meta,
+    shipped_projection,
+    shipped_regions,
+)
 from embviz.regions import purity, random_purity
 
 
