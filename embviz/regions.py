@@ -10,9 +10,9 @@ visit the island ("four · five · six" in an island about rolling); the two tog
 "king · queen · royal", "crime · prison · criminal".
 
 Measured on the bundled table (shipped maps of all 20,000 words, min_cluster_size 50): HDBSCAN's
-default "eom" selection finds 92 islands on the t-SNE map, WordNet-category purity 0.39 against
+default "eom" selection finds 92 islands on the t-SNE map (90 on its float32 coordinates), WordNet purity 0.39 against
 0.15 for random groups of the same sizes (2.6×), but only 2 groups on the UMAP map (one blob holds
-99.7 % of the words). "leaf" selection finds 104 islands on t-SNE (2.9×) and 88 on UMAP (2.6×),
+99.7 % of the words). "leaf" selection finds 104 islands on t-SNE (2.8×) and 88 on UMAP (2.6×),
 with no giant island, so it is the default here.
 
 Each region also gets a place for its name on the map (the member nearest the members' median, so
