@@ -168,3 +168,115 @@ DATASETS: dict[str, BundledDataset] = {
     ),
 }
 """Bundled data sets by name: label, description, path and loader."""
+
+
+# -- shipped maps of the demo table (scripts/build_demo_maps.py) ---------------------------------
+DEMO_MAPS = "minilm_words_maps.npz"
+MAP_METHODS = ("pca", "tsne", "umap")
+
+
+@lru_cache(maxsize=2)
+def _read_maps(path: Path, stamp: tuple[int, int]) -> tuple[dict, dict[str, np.ndarray]]:
+    """``(meta, arrays)`` of a maps file (cached per path and modification time); never unpickles."""
+    import json
+
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        meta = json.loads(str(arrays.pop("meta")))
+        if not isinstance(meta, dict) or "fingerprint" not in arrays:
+            raise ValueError("no fingerprint")
+    except (ValueError, OSError, KeyError, AttributeError, zipfile.BadZipFile) as exc:
+        raise EmbeddingFormatError(f"cannot read the shipped maps ({exc}); rebuild them with "
+                                   "scripts/build_demo_maps.py", path=path) from None
+    return meta, arrays
+
+
+def _maps_for(emb: Embeddings) -> tuple[dict, dict[str, np.ndarray]] | None:
+    """The shipped maps when they were made from exactly this table's keys and vectors."""
+    path = data_dir() / DEMO_MAPS
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    meta, arrays = _read_maps(path.resolve(), (st.st_mtime_ns, st.st_size))
+    if str(arrays["fingerprint"]) != emb.fingerprint():
+        return None
+    return meta, arrays
+
+
+def shipped_maps_meta(emb: Embeddings | None = None) -> dict | None:
+    """How the shipped maps were made (parameters, seconds, scores, regions, library versions),
+    or ``None`` when there are none for ``emb`` (default: the demo table)."""
+    found = _maps_for(emb if emb is not None else demo())
+    return None if found is None else found[0]
+
+
+def shipped_projection(emb: Embeddings, method: str, dims: int = 2):
+    """The shipped ``method`` map (``"pca"``, ``"tsne"``, ``"umap"``) of ``emb`` in ``dims`` (2 or 3)
+    as a :class:`embviz.reduce.Projection`, or ``None`` when ``emb`` is not the table the maps
+    were made from (its :meth:`~Embeddings.fingerprint` differs: changed keys or vectors can never
+    show stale coordinates). ``Projection.extra`` holds its ``quality`` (k = 10, every point)."""
+    from .reduce import Projection
+
+    found = _maps_for(emb)
+    name = f"{method}{dims}"
+    if found is None or name not in found[1]:
+        return None
+    meta, arrays = found
+    coords = np.ascontiguousarray(arrays[name], dtype=np.float32)
+    info = meta.get("maps", {}).get(name, {})
+    if coords.shape != (len(emb), dims) or not np.isfinite(coords).all():
+        raise EmbeddingFormatError(f"map {name!r} has shape {coords.shape}, expected ({len(emb)}, {dims}) "
+                                   "finite values; rebuild with scripts/build_demo_maps.py",
+                                   path=data_dir() / DEMO_MAPS)
+    ev = info.get("explained_variance")
+    return Projection(coords, list(emb.keys), method, dims, dict(info.get("params", {})),
+                      float(info.get("seconds", 0.0)), None if ev is None else np.asarray(ev, dtype=np.float64),
+                      False, True, {"quality": dict(info.get("quality", {})), "k": meta.get("k"), "shipped": True})
+
+
+def demo_maps(emb: Embeddings | None = None) -> dict[tuple[str, int], object]:
+    """Every shipped map of ``emb`` (default: the demo table) by ``(method, dims)``; empty when
+    the maps were made from other keys or vectors."""
+    emb = emb if emb is not None else demo()
+    out = {}
+    for method in MAP_METHODS:
+        for dims in (2, 3):
+            proj = shipped_projection(emb, method, dims)
+            if proj is not None:
+                out[(method, dims)] = proj
+    return out
+
+
+def shipped_regions(emb: Embeddings, method: str):
+    """The named regions (:class:`embviz.regions.Regions`) of the shipped 2-D ``method`` map, or
+    ``None``; names, places and outlines are computed from the shipped labels and the current
+    metadata (frequencies)."""
+    import hashlib
+
+    from .regions import describe, frequency_of
+
+    found = _maps_for(emb)
+    proj = shipped_projection(emb, method, 2)
+    if found is None or proj is None or f"regions:{method}" not in found[1]:
+        return None
+    freq = frequency_of(emb)
+    key = (emb.fingerprint(), method, hashlib.blake2b(freq.tobytes(), digest_size=8).hexdigest(),
+           id(found[1]))
+    if key in _REGIONS:
+        return _REGIONS[key]
+    labels = found[1][f"regions:{method}"].astype(np.int64)
+    if labels.shape != (len(emb),):
+        raise EmbeddingFormatError(f"regions of {method!r} have shape {labels.shape}, expected ({len(emb)},)",
+                                   path=data_dir() / DEMO_MAPS)
+    regions = describe(emb, proj.coords, labels, frequency=freq)
+    regions.params = dict(found[0].get("regions", {}).get(method, {}).get("params", {}))
+    regions.from_cache = True
+    if len(_REGIONS) > 8:
+        _REGIONS.clear()
+    _REGIONS[key] = regions
+    return regions
+
+
+_REGIONS: dict[tuple, object] = {}  # shared results of shipped_regions: treat them as read-only

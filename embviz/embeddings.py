@@ -182,26 +182,41 @@ class Embeddings:
         return new
 
     def sample(
-        self, n: int, *, method: str = "random", by: str | None = None, seed: int = 0
+        self, n: int, *, method: str = "random", by: str | None = None, seed: int = 0,
+        keep: Iterable[str] = (),
     ) -> "Embeddings":
         """At most ``n`` points: ``random``, the ``top`` n rows (files are in frequency order),
-        or ``stratified`` by the metadata column ``by`` (each value keeps its share)."""
+        or ``stratified`` by the metadata column ``by`` (each value keeps its share).
+
+        ``keep``: keys that are in the sample whatever the method (a searched word and its
+        neighbours); they take the place of the rows drawn last, so the rest of the sample stays
+        as it was without them. More keys than ``n`` give a sample of just those keys.
+        """
         if method not in SAMPLING_METHODS:
             raise ParameterError("sample", "method", f"one of {SAMPLING_METHODS}", method)
-        if not isinstance(n, (int, np.integer)) or n < 1:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
             raise ParameterError("sample", "n", "a positive integer", n)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ParameterError("sample", "seed", "an integer >= 0 or None", seed)
+        keep = [keep] if isinstance(keep, str) else list(keep or ())
+        kept = np.unique(self.indices(keep)) if keep else np.array([], dtype=np.int64)
+        if method == "stratified" and (by is None or by not in self.metadata.columns):
+            raise ParameterError("sample", "by", f"a metadata column ({list(self.metadata.columns)})", by)
         if n >= len(self):
             return self
-        if method == "top":
-            return self.take(np.arange(n))
+        if len(kept) >= n:
+            return self.take(kept)
         rng = np.random.default_rng(seed)
-        if method == "random":
-            return self.take(np.sort(rng.choice(len(self), size=n, replace=False)))
-        if by is None or by not in self.metadata.columns:
-            raise ParameterError("sample", "by", f"a metadata column ({list(self.metadata.columns)})", by)
-        return self.take(_stratified(self.metadata[by].astype(str).to_numpy(), n, rng))
+        if method == "stratified":
+            labels = self.metadata[by].astype(str).to_numpy()
+            return self.take(np.sort(np.concatenate([kept, _stratified(labels, n, rng, kept)])))
+        drawn = np.arange(n) if method == "top" else rng.choice(len(self), size=n, replace=False)
+        if not len(kept):
+            return self.take(np.sort(drawn) if method == "random" else drawn)
+        if method == "top":
+            drawn = np.arange(n + len(kept))
+        rest = drawn[~np.isin(drawn, kept)][: n - len(kept)]
+        return self.take(np.sort(np.concatenate([kept, rest])))
 
     def with_metadata(self, metadata: pd.DataFrame) -> "Embeddings":
         return Embeddings(self.keys, self.vectors, metadata, name=self.name, source=self.source)
@@ -291,16 +306,25 @@ class Embeddings:
         return kv
 
 
-def _stratified(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Row indices, ``n`` in all, each label keeping its share (largest remainders)."""
+def _stratified(labels: np.ndarray, n: int, rng: np.random.Generator, kept: np.ndarray | None = None) -> np.ndarray:
+    """Row indices, ``n`` in all, each label keeping its share (largest remainders). Rows in
+    ``kept`` count towards their label's share and are not returned (the caller adds them)."""
     values, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
     exact = counts * n / counts.sum()
     quota = np.floor(exact).astype(int)
     for j in np.argsort(-(exact - quota), kind="stable")[: n - quota.sum()]:
         quota[j] += 1
-    picked = [
-        rng.choice(np.flatnonzero(inverse == j), size=quota[j], replace=False)
-        for j in range(len(values))
-        if quota[j]
-    ]
-    return np.sort(np.concatenate(picked))
+    free = np.ones(len(labels), dtype=bool)
+    share = quota.copy()
+    if kept is not None and len(kept):
+        free[kept] = False
+        share = np.maximum(quota - np.bincount(inverse[kept], minlength=len(values)), 0)
+        while share.sum() > n - len(kept):  # kept rows over their share: take from the largest
+            share[np.argmax(share)] -= 1
+    picked = []
+    for j in range(len(values)):
+        if quota[j]:  # the same draws as without kept rows, so the sample changes only where it must
+            drawn = rng.choice(np.flatnonzero(inverse == j), size=quota[j], replace=False)
+            picked.append(drawn[free[drawn]][: share[j]])
+    return np.sort(np.concatenate(picked)) if picked else np.array([], dtype=np.int64)

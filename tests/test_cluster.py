@@ -336,3 +336,23 @@ def test_cluster_strength_bars():
     assert list(sil.x) == [0.4, -0.2] and list(agr.x) == [0.9, 0.3]
     assert list(sil.y) == ["a · b · c", "e"]
     assert fig.layout.xaxis.range[0] == -0.2
+
+
+def test_cluster_map_with_regions_shades_only_compact_clusters_and_places_names():
+    from embviz.figures.clusters import cluster_map
+    from embviz.layout import plan_map
+    from embviz.regions import describe
+
+    rng = np.random.default_rng(2)
+    centres = np.array([[0, 0], [12, 0], [0, 12]])
+    truth = np.repeat(np.arange(3), 120)
+    coords = centres[truth] + rng.normal(size=(360, 2)) * np.where(truth[:, None] == 2, 0.15, 2.0)
+    emb = Embeddings([f"k{i:03d}" for i in range(360)], np.eye(3)[truth] + rng.normal(scale=0.1, size=(360, 3)))
+    regions = describe(emb, coords, truth)
+    names = dict(enumerate(regions.names))
+    plan = plan_map(coords, emb.keys, regions=regions, n_words=0, legend_texts=[f"{v} (120)" for v in names.values()])
+    fig = cluster_map(coords, emb.keys, regions.labels, names, regions=regions, plan=plan)
+    hulls = [t for t in fig.data if t.name.endswith("(area)")]
+    assert len(hulls) == int(regions.compact.sum()) == 1
+    assert not [t for t in fig.data if t.name == "cluster names"]
+    assert sorted(a.name for a in fig.layout.annotations) == ["label:region"] * 3

@@ -116,6 +116,32 @@ def test_stratified_sampling_keeps_shares_of_unequal_groups():
     assert counts == {"a": 14, "b": 4, "c": 2}
 
 
+@pytest.mark.parametrize("method", ["random", "top", "stratified"])
+def test_sampling_keeps_the_given_keys_for_every_method(blobs, method):
+    by = "group" if method == "stratified" else None
+    plain = blobs.sample(30, method=method, by=by, seed=3)
+    wanted = [k for k in blobs.keys[::-1] if k not in plain.keys][:4]  # keys the plain sample lacks
+    kept = blobs.sample(30, method=method, by=by, seed=3, keep=wanted)
+    assert set(wanted) <= set(kept.keys) and len(kept) == 30
+    assert kept.keys == [k for k in blobs.keys if k in set(kept.keys)]  # file order, no repeats
+    # the kept keys replace rows, the rest of the sample stays what it was
+    assert len(set(kept.keys) & set(plain.keys)) >= 30 - len(wanted) - (2 if method == "stratified" else 0)
+    np.testing.assert_array_equal(kept.vectors, blobs.vectors[blobs.indices(kept.keys)])
+    if method == "stratified":  # shares still hold: 10 ± 2 per group of 100
+        counts = kept.metadata["group"].value_counts()
+        assert counts.sum() == 30 and counts.between(8, 12).all()
+    # a key already in the sample changes nothing; one key as a string works too
+    assert blobs.sample(30, method=method, by=by, seed=3, keep=plain.keys[:2]).keys == plain.keys
+    assert wanted[0] in blobs.sample(30, method=method, by=by, seed=3, keep=wanted[0]).keys
+
+
+def test_sampling_keep_more_than_n_and_unknown_keys(blobs):
+    assert blobs.sample(3, keep=blobs.keys[:5]).keys == blobs.keys[:5]
+    assert blobs.sample(10_000, keep=["w1"]) is blobs
+    with pytest.raises(UnknownKeyError, match="'nope'"):
+        blobs.sample(10, keep=["w1", "nope"])
+
+
 def test_sampling_errors(blobs):
     with pytest.raises(ParameterError, match="'method' parameter of sample must be one of"):
         blobs.sample(5, method="best")

@@ -96,3 +96,98 @@ def test_selected_rows_maps_curve_and_point_index_to_data_rows(coords):
     assert got.tolist() == sorted([int(rows[1][0]), int(rows[2][3])])
     assert {cats[i] for i in got} == {fig.data[1].name, fig.data[2].name}
     assert selected_rows(None, rows).size == 0
+
+
+# -- stable colours, placed labels, regions ------------------------------------------------------
+def _colour_by_name(fig):
+    return {t.name: t.marker.color for t in fig.data if t.type == "scattergl" and t.mode == "markers"}
+
+
+def test_colours_of_a_column_are_identical_across_two_samples(demo):
+    from embviz.colors import category_colors
+
+    colors = category_colors(demo.metadata["lexname"])  # decided once, for the whole table
+    seen = []
+    for seed in (0, 1):
+        sample = demo.sample(400, seed=seed)
+        fig = scatter(np.random.default_rng(seed).normal(size=(400, 2)), sample.keys,
+                      color=sample.metadata["lexname"].to_numpy(), colors=colors)
+        seen.append(_colour_by_name(fig))
+    shared = set(seen[0]) & set(seen[1]) - {n for n in seen[0] if n.startswith("+")}
+    assert len(shared) >= 8
+    assert all(seen[0][c] == seen[1][c] == colors[c] for c in shared)
+    # without the table's colours, two samples can disagree (the reason for category_colors)
+    loose = [_colour_by_name(scatter(np.zeros((400, 2)), demo.sample(400, seed=s).keys,
+                                     color=demo.sample(400, seed=s).metadata["lexname"].to_numpy()))
+             for s in (0, 1, 2, 3)]
+    assert any(a[c] != b[c] for a in loose for b in loose for c in set(a) & set(b) if not c.startswith("+"))
+
+
+def test_category_colors_order_and_errors():
+    from embviz.colors import OTHER_COLOR, PALETTE, category_colors, color_of
+
+    colors = category_colors(["b", "a", "a", "b", "c", 1, "1"], max_colors=2)
+    assert colors == {"1": PALETTE[0], "a": PALETTE[1]}  # 1 and "1" are one value; ties by name
+    assert list(category_colors(["b", "a", "a", "b"])) == ["a", "b"]  # ties by name
+    assert color_of("zzz", colors) == OTHER_COLOR
+    with pytest.raises(ParameterError, match="'max_colors'"):
+        category_colors(["a"], max_colors=0)
+
+
+@pytest.fixture
+def islands():
+    from embviz import Embeddings
+    from embviz.regions import describe
+
+    rng = np.random.default_rng(5)
+    centres = np.array([[0, 0], [12, 0], [0, 12], [12, 12]])
+    truth = np.repeat(np.arange(4), 150)
+    coords = centres[truth] + rng.normal(size=(600, 2)) * np.where(truth[:, None] == 0, 0.2, 1.5)
+    emb = Embeddings([f"w{i:03d}" for i in range(600)], np.eye(4)[truth] + rng.normal(scale=0.1, size=(600, 4)))
+    return emb, coords, describe(emb, coords, truth)
+
+
+def test_placed_labels_are_drawn_as_annotations_in_the_plans_frame(islands):
+    from embviz.layout import plan_map
+
+    emb, coords, regions = islands
+    color = np.array(["noun", "verb"])[np.arange(600) % 2]
+    plan = plan_map(coords, emb.keys, color=color, regions=regions, query=3, neighbors=[4, 5], n_words=20,
+                    title="t", note="n")
+    fig = scatter(coords, emb.keys, color=color, regions=regions, plan=plan, query=3, neighbors=[4, 5],
+                  title="t", note="n")
+    anns = [a for a in fig.layout.annotations if (a.name or "").startswith("label:")]
+    assert len(anns) == len(plan.labels) and anns[0].name == "label:query"
+    assert {a.name for a in anns} >= {"label:query", "label:neighbor", "label:region", "label:word"}
+    region = next(a for a in anns if a.name == "label:region")
+    word = next(a for a in anns if a.name == "label:word")
+    assert region.text.startswith("<b>") and region.font.size > word.font.size and region.bgcolor
+    assert fig.layout.height == plan.canvas.height
+    assert tuple(fig.layout.xaxis.range) == plan.canvas.x_range
+    assert fig.layout.margin.r == plan.canvas.margin[1] + plan.canvas.legend > 60
+    # with a plan no WebGL text is drawn (it could not be placed)
+    assert all(t.mode in ("markers", "lines") for t in fig.data if t.type == "scattergl")
+    # only compact islands whose name is drawn are shaded: island 0 is the tight one
+    shaded = [t for t in fig.data if t.name == "regions"]
+    assert regions.compact.tolist().count(True) >= 1 and len(shaded) == 1
+    assert np.isnan(np.array(shaded[0].x, dtype=float)).sum() == sum(
+        1 for r in np.flatnonzero(regions.compact) if r in {lab.region for lab in plan.labels})
+
+
+def test_keys_are_escaped_in_annotations(islands):
+    from embviz.layout import plan_map
+
+    emb, coords, _ = islands
+    keys = list(emb.keys)
+    keys[3] = "<b>&x"
+    plan = plan_map(coords, keys, query=3, n_words=0)
+    fig = scatter(coords, keys, plan=plan, query=3)
+    assert fig.layout.annotations[0].text == "<b>&lt;b&gt;&amp;x</b>"
+
+
+def test_three_d_map_writes_region_names_and_ignores_a_plan(islands):
+    emb, coords, regions = islands
+    xyz = np.c_[coords, np.zeros(len(coords))]
+    fig = scatter(xyz, emb.keys, regions=regions, query=0)
+    names = next(t for t in fig.data if t.name == "regions")
+    assert names.type == "scatter3d" and len(names.text) == regions.n_regions

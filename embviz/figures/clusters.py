@@ -55,6 +55,8 @@ def cluster_map(
     title: str = "",
     note: str = "",
     height: int | None = None,
+    regions=None,
+    plan=None,
 ) -> go.Figure:
     """The map (N × 2 or N × 3 ``coords``) with one coloured trace per cluster.
 
@@ -62,7 +64,12 @@ def cluster_map(
     in ``customdata``. In 2-D, ``hulls`` shades the convex hull of each cluster's core (the 80 %
     of members closest to its median on the map, so a few stray points do not swallow the
     picture) and ``centre_labels`` writes each name at the cluster's median. ``selected`` draws
-    one cluster on top with bigger markers.
+    one cluster on top with bigger markers and dims the others.
+
+    ``regions`` (:func:`embviz.regions.describe` of these labels on this map) and ``plan``
+    (:func:`embviz.layout.plan_map` with those regions, 2-D): only *compact* clusters are shaded,
+    with the regions' outlines, and the names are the plan's placed labels (never overlapping)
+    instead of text at every centre.
     """
     coords = np.asarray(coords, dtype=np.float32)
     labels = np.asarray(labels)
@@ -88,14 +95,22 @@ def cluster_map(
         dim = selected is not None and not hi
         fig.add_trace(_points(coords, rows, hover, f"{names[c]} ({len(rows):,})", f"c{c}", color_of(c),
                               size * (1.6 if hi else 1.0), 0.2 if dim else 0.75))
+    plan = plan if dims == 2 else None
     if dims == 2 and hulls:
         for c in ids:
-            hull = _core_hull(coords[labels == c])
+            if regions is not None:
+                hull = regions.outlines[c] if c < regions.n_regions and regions.compact[c] else None
+            else:
+                hull = _core_hull(coords[labels == c])
             if hull is not None:
                 fig.add_trace(_hull_trace(hull, c, names[c], emphasised=selected == c))
-    if centre_labels and ids:
+    if centre_labels and ids and plan is None:
         fig.add_trace(_centre_text(coords, labels, ids, names, dims))
-    _layout(fig, dims, title, note, height, n)
+    _layout(fig, dims, title, note, height, n, plan)
+    if plan is not None:
+        from .scatter import label_annotations
+
+        fig.update_layout(annotations=[*fig.layout.annotations, *label_annotations(plan)])
     # noise first in the data (drawn underneath), but listed last in the legend
     if (labels < 0).any():
         fig.data[0].legendrank = 2000
@@ -166,11 +181,17 @@ def _darker(hex_color: str, factor: float = 0.7) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _layout(fig, dims, title, note, height, n) -> None:
+def _layout(fig, dims, title, note, height, n, plan=None) -> None:
+    canvas = plan.canvas if plan is not None else None
+    margin = dict(l=10, r=10, t=60 if title else 20, b=10)
+    if canvas is not None:  # the frame the names were placed in
+        left, right, top, bottom = canvas.margin
+        margin = dict(l=left, r=right + canvas.legend, t=top, b=bottom)
     fig.update_layout(
         title=dict(text=title, x=0.01, font=dict(size=17)) if title else None,
-        font=dict(family=FONT, size=13), template="plotly_white", height=height or 640,
-        margin=dict(l=10, r=10, t=60 if title else 20, b=10),
+        font=dict(family=FONT, size=13), template="plotly_white",
+        height=canvas.height if canvas is not None else height or 640,
+        margin=margin,
         legend=dict(itemsizing="constant", itemclick="toggleothers", itemdoubleclick="toggle",
                     bgcolor="rgba(255,255,255,0.85)", font=dict(size=12), title=dict(text="cluster (size)")),
         dragmode="lasso" if dims == 2 else None, uirevision="embviz-clusters", meta={"points": n},
@@ -178,13 +199,17 @@ def _layout(fig, dims, title, note, height, n) -> None:
     if dims == 2:
         fig.update_xaxes(showgrid=False, zeroline=False, showticklabels=False)
         fig.update_yaxes(showgrid=False, zeroline=False, showticklabels=False, scaleanchor="x", scaleratio=1)
+        if canvas is not None:
+            fig.update_layout(legend=dict(x=1.0, xanchor="left", y=1.0, yanchor="top"))
+            fig.update_xaxes(range=list(canvas.x_range), automargin=False)
+            fig.update_yaxes(range=list(canvas.y_range), automargin=False)
     else:
         axis = dict(showgrid=True, gridcolor="#EEF0F3", zeroline=False, showticklabels=False, title="")
         fig.update_layout(scene=dict(xaxis=axis, yaxis=axis, zaxis=axis, aspectmode="data"))
     if note:
-        fig.add_annotation(text=note, xref="paper", yref="paper", x=0.995, y=0.005, xanchor="right",
-                           yanchor="bottom", showarrow=False, font=dict(size=12, color="#555"),
-                           bgcolor="rgba(255,255,255,0.85)")
+        where = (dict(x=1.0, y=1.0, yanchor="bottom") if canvas is not None else dict(x=0.995, y=0.005, yanchor="bottom"))
+        fig.add_annotation(text=note, xref="paper", yref="paper", xanchor="right", showarrow=False, name="note",
+                           font=dict(size=12, color="#555"), bgcolor="rgba(255,255,255,0.85)", **where)
 
 
 def cluster_strength(

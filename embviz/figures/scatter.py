@@ -1,8 +1,14 @@
 """The embedding map: a 2-D (WebGL) or 3-D scatter of projected points.
 
 One pure builder, :func:`scatter`, used by the dashboard, the command line and notebooks. Layers,
-bottom to top: every point (coloured by a category or a number), labels for the most frequent
-words, highlighted matches of a search, and a query word joined to its nearest neighbours.
+bottom to top: shaded compact regions, every point (coloured by a category or a number, muted
+when regions are named), highlighted matches of a search, a query word joined to its nearest
+neighbours, and labels. Labels come placed from the package (``plan=`` from
+:func:`embviz.layout.plan_map`): region names in larger bold type on a light background, word
+labels, the query beside its star — drawn as annotations exactly where the plan put them, with
+the plan's frame (height, margins, legend room, axis ranges). Without a plan, ``labels=`` draws
+plain text at the given rows as before. Category colours come from ``colors=``
+(:func:`embviz.colors.category_colors` of the whole table) so they agree across samples and pages.
 
 Positions go out as float32 NumPy arrays, which Plotly serialises as base64 typed arrays; each point
 carries its row number in ``customdata`` so a selection maps back to the data.
@@ -18,25 +24,34 @@ carries its row number in ``customdata`` so a selection maps back to the data.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import html
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
+from ..colors import OTHER_COLOR, PALETTE, category_colors
 from ..errors import ParameterError
+from ..labels import BORDER, LABEL_FONT
+from ..layout import legend_entries, marker_sizes
 
-PALETTE = [
-    "#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2",
-    "#FF9DA6", "#9D755D", "#EECA3B", "#6F4E7C", "#0099C6", "#BAB0AC",
-]
-OTHER_COLOR = "#C8CCD2"
 BASE_COLOR = "#5B7DB1"
 HIGHLIGHT_COLOR = "#7B2CBF"
 QUERY_COLOR = "#E4572E"
 NEIGHBOR_COLOR = "#1F2430"
 DIMMED = 0.3          # base-layer opacity factor while something is highlighted
-MAX_CATEGORIES = 12
+MUTED = 0.6           # and while region names are drawn: the islands read before the dots
+MAX_CATEGORIES = len(PALETTE)
 FONT = "Inter, 'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
+REGION_FILL = "rgba(76, 120, 168, 0.16)"
+REGION_LINE = "rgba(76, 120, 168, 0.45)"
+LABEL_STYLE = {  # kind -> text colour, background (the halo that keeps text readable on points)
+    "region": ("#1F2430", "rgba(255,255,255,0.78)"),
+    "word": ("#2B303A", "rgba(255,255,255,0.55)"),
+    "query": (QUERY_COLOR, "rgba(255,255,255,0.9)"),
+    "neighbor": (NEIGHBOR_COLOR, "rgba(255,255,255,0.8)"),
+    "match": (HIGHLIGHT_COLOR, "rgba(255,255,255,0.8)"),
+}
 
 
 def scatter(
@@ -55,13 +70,20 @@ def scatter(
     axis_titles: Sequence[str] | None = None,
     present: bool = False,
     height: int | None = None,
+    colors: Mapping[str, str] | None = None,
+    regions=None,
+    plan=None,
 ) -> go.Figure:
     """A scatter of ``coords`` (N × 2 or N × 3) named by ``keys``.
 
-    ``color``: per-point categories (the 12 most common get a colour and a legend entry, the rest
-    are "other") or numbers (a continuous colour scale). ``labels``, ``highlight`` and
-    ``neighbors`` are row numbers; ``query`` is the row whose ``neighbors`` are joined to it by
-    lines. ``note`` is written on the figure (e.g. "random sample of 20,000 of 50,000 points").
+    ``color``: per-point categories (coloured by ``colors``, value -> colour, when given — pass
+    :func:`embviz.colors.category_colors` of the whole table; otherwise the 12 most common values
+    here; the rest are "other") or numbers (a continuous colour scale). ``labels``, ``highlight``
+    and ``neighbors`` are row numbers; ``query`` is the row whose ``neighbors`` are joined to it
+    by lines. ``regions`` (:class:`embviz.regions.Regions`): compact islands are shaded and the
+    points muted. ``plan`` (:class:`embviz.layout.MapLabels`, 2-D only): placed labels, drawn
+    instead of ``labels`` and of the marker texts; its canvas sets height, margins and ranges.
+    ``note`` is written on the figure (e.g. "random sample of 20,000 of 50,000 points").
     ``present`` makes fonts and markers large enough for a projector.
     """
     coords = np.asarray(coords, dtype=np.float32)
@@ -70,23 +92,37 @@ def scatter(
     n, dims = coords.shape
     if len(keys) != n:
         raise ParameterError("scatter", "keys", f"one key per point ({n})", len(keys))
+    if regions is not None and len(regions.labels) != n:
+        raise ParameterError("scatter", "regions", f"regions of these {n} points", len(regions.labels))
+    plan = plan if dims == 2 else None
     hover = _as_text(keys if hover is None else hover)
-    size = _marker_size(n, dims, present)
+    marks = marker_sizes(n, dims, present)
+    size = marks["point"]
     fig = go.Figure()
+    if regions is not None and dims == 2:
+        named = None if plan is None else {lab.region for lab in plan.labels if lab.kind == "region"}
+        for trace in _region_areas(regions, named):
+            fig.add_trace(trace)
     focus = bool(len(highlight)) or query is not None
-    for trace in _base_traces(coords, hover, color, color_name, size, DIMMED if focus else 1.0):
+    fade = DIMMED if focus else MUTED if regions is not None or plan is not None else 1.0
+    for trace in _base_traces(coords, hover, color, color_name, size, fade, colors):
         fig.add_trace(trace)
     label_rows = _rows(labels, n)
-    if label_rows.size:
+    if label_rows.size and plan is None:
         fig.add_trace(_text_trace(coords, keys, label_rows, "labels", present))
+    if regions is not None and dims == 3:
+        fig.add_trace(_region_names_3d(regions, present))
+    texts = plan is None  # with a plan, every label is an annotation placed by the package
     hl = _rows(highlight, n)
     if hl.size:
-        fig.add_trace(_points(coords, hl, hover, "matches", size=size * 2.2 + 3, color=HIGHLIGHT_COLOR,
-                              text=keys, line=True, font=20 if present else 14))
+        fig.add_trace(_points(coords, hl, hover, "matches", size=marks["match"], color=HIGHLIGHT_COLOR,
+                              text=keys if texts else None, line=True, font=20 if present else 14))
     if query is not None:
-        for trace in _neighbor_traces(coords, keys, hover, int(query), _rows(neighbors, n), size, present):
+        for trace in _neighbor_traces(coords, keys, hover, int(query), _rows(neighbors, n), marks, present, texts):
             fig.add_trace(trace)
-    _layout(fig, dims, title, note, axis_titles, present, height, n)
+    _layout(fig, dims, title, note, axis_titles, present, height, n, plan)
+    if plan is not None:
+        _annotate(fig, plan, marks)
     return fig
 
 
@@ -104,10 +140,7 @@ def _rows(rows, n: int) -> np.ndarray:
 
 
 def _marker_size(n: int, dims: int, present: bool) -> float:
-    base = 7.0 if n < 2_000 else 5.0 if n < 10_000 else 4.0
-    if dims == 3:
-        base *= 0.6
-    return base * (1.6 if present else 1.0)
+    return marker_sizes(n, dims, present)["point"]
 
 
 def _cls(dims: int):
@@ -122,7 +155,7 @@ def _xyz(coords: np.ndarray, rows: np.ndarray | None = None) -> dict:
     return out
 
 
-def _base_traces(coords, hover, color, color_name, size, fade=1.0) -> list:
+def _base_traces(coords, hover, color, color_name, size, fade=1.0, colors=None) -> list:
     n, dims = coords.shape
     cls = _cls(dims)
     common = dict(mode="markers", hovertemplate="%{hovertext}<extra></extra>")
@@ -139,24 +172,23 @@ def _base_traces(coords, hover, color, color_name, size, fade=1.0) -> list:
                     marker=dict(size=size, color=vals, colorscale="Viridis", opacity=0.75 * fade,
                                 colorbar=dict(title=dict(text=color_name), thickness=14)),
                     name=color_name or "value", showlegend=False, **common)]
-    return _category_traces(coords, hover, values.astype(str), size, cls, common, fade)
+    return _category_traces(coords, hover, values.astype(str), size, cls, common, fade, colors)
 
 
-def _category_traces(coords, hover, values, size, cls, common, fade) -> list:
-    cats, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-    order = np.argsort(-counts, kind="stable")
-    shown = order[:MAX_CATEGORIES] if len(cats) > MAX_CATEGORIES else order
+def _category_traces(coords, hover, values, size, cls, common, fade, colors=None) -> list:
+    colors = category_colors(values) if colors is None else dict(colors)
+    shown, rest_name = legend_entries(values, colors)
     traces = []
-    for j, c in enumerate(shown):
-        rows = np.flatnonzero(inverse == c).astype(np.int32)
+    for value in shown:
+        rows = np.flatnonzero(values == value).astype(np.int32)
         traces.append(cls(**_xyz(coords, rows), hovertext=hover[rows], customdata=rows,
-                          marker=dict(size=size, color=PALETTE[j % len(PALETTE)], opacity=0.7 * fade),
-                          name=str(cats[c]), **common))
-    rest = np.flatnonzero(~np.isin(inverse, shown)).astype(np.int32)
+                          marker=dict(size=size, color=colors[value], opacity=0.7 * fade),
+                          name=str(value), **common))
+    rest = np.flatnonzero(~np.isin(values, shown)).astype(np.int32)
     if rest.size:
         traces.insert(0, cls(**_xyz(coords, rest), hovertext=hover[rest], customdata=rest,
                              marker=dict(size=size, color=OTHER_COLOR, opacity=0.5 * fade),
-                             name=f"+{len(cats) - len(shown)} more", **common))
+                             name=rest_name, **common))
     return traces
 
 
@@ -169,6 +201,9 @@ def _points(coords, rows, hover, name, *, size, color, text=None, line=False, sy
     if text is not None and dims == 2 and len(rows) <= 60:
         kw = dict(mode="markers+text", text=[text[i] for i in rows], textposition="top center",
                   textfont=dict(color=color, size=font))
+    elif text is not None and dims == 3:
+        kw = dict(mode="markers+text", text=[text[i] for i in rows], textposition="top center",
+                  textfont=dict(color=color, size=font)) if len(rows) == 1 else dict(mode="markers")
     else:
         kw = dict(mode="markers")
     cls = _cls(dims)  # WebGL in 2-D: an SVG trace would be drawn *under* the WebGL canvas
@@ -183,7 +218,7 @@ def _text_trace(coords, keys, rows, name, present):
                showlegend=False)
 
 
-def _neighbor_traces(coords, keys, hover, query, nbrs, size, present) -> list:
+def _neighbor_traces(coords, keys, hover, query, nbrs, marks, present, texts=True) -> list:
     dims = coords.shape[1]
     cls = _cls(dims)
     traces = []
@@ -193,38 +228,103 @@ def _neighbor_traces(coords, keys, hover, query, nbrs, size, present) -> list:
         seg[1::3] = coords[nbrs]
         traces.append(cls(**_xyz(seg), mode="lines", line=dict(color="rgba(31,36,48,0.45)", width=1.5),
                           hoverinfo="skip", showlegend=False, name="links"))
-        grow = 2 if dims == 2 else 1.5  # scatter3d draws the same marker size much larger
-        traces.append(_points(coords, nbrs, hover, f"neighbours of {keys[query]}", size=size * grow + 4,
-                              color=NEIGHBOR_COLOR, text=keys, line=True, font=20 if present else 14))
+        traces.append(_points(coords, nbrs, hover, f"neighbours of {keys[query]}", size=marks["neighbor"],
+                              color=NEIGHBOR_COLOR, text=keys if texts else None, line=True,
+                              font=20 if present else 14))
     q = np.array([query])
-    star = _points(coords, q, hover, keys[query], size=size * 4 + 12 if dims == 2 else size * 2 + 6,
-                   color=QUERY_COLOR, text=keys,
+    star = _points(coords, q, hover, keys[query], size=marks["star"], color=QUERY_COLOR,
+                   text=keys if texts or dims == 3 else None,
                    line=True, symbol="star" if dims == 2 else "diamond")
-    if dims == 2:
+    if dims == 2 and texts:
         star.textfont = dict(color=QUERY_COLOR, size=30 if present else 18)
     traces.append(star)
     return traces
 
 
-def _layout(fig, dims, title, note, axis_titles, present, height, n) -> None:
+def _region_areas(regions, named=None) -> list:
+    """One shaded polygon per compact region (SVG, drawn under the WebGL points); with ``named``,
+    only for the regions whose name is drawn (an unnamed shape reads as an artefact)."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for r in np.flatnonzero(regions.compact):
+        if named is not None and int(r) not in named:
+            continue
+        ring = regions.outlines[r]
+        if ring is None:
+            continue
+        xs += [*map(float, ring[:, 0]), None]
+        ys += [*map(float, ring[:, 1]), None]
+    if not xs:
+        return []
+    return [go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=REGION_FILL,
+                       line=dict(color=REGION_LINE, width=1), hoverinfo="skip", showlegend=False,
+                       name="regions")]
+
+
+def _region_names_3d(regions, present) -> go.Scatter3d:
+    centres = np.asarray(regions.centres, dtype=np.float32)
+    return go.Scatter3d(x=centres[:, 0], y=centres[:, 1], z=np.zeros(len(centres), np.float32), mode="text",
+                        text=[regions.short_name(r) for r in range(regions.n_regions)], name="regions",
+                        hoverinfo="skip", showlegend=False,
+                        textfont=dict(size=18 if present else 13, color="#1F2430", family=LABEL_FONT))
+
+
+def _annotate(fig: go.Figure, plan, marks) -> None:
+    fig.update_layout(annotations=[*fig.layout.annotations, *label_annotations(plan, marks)])
+
+
+def label_annotations(plan, marks: dict | None = None) -> list[dict]:
+    """Every label of ``plan`` (:class:`embviz.layout.MapLabels`) as a Plotly annotation where the
+    plan put it (with a leader line when it was set apart); ``marks``: marker sizes
+    (:func:`embviz.layout.marker_sizes`) so leader lines stop at the marker's edge."""
+    marks = marks or {"star": 0, "neighbor": 0, "match": 0}
+    standoff = {"query": marks["star"] / 2, "neighbor": marks["neighbor"] / 2, "match": marks["match"] / 2}
+    notes = []
+    for lab in plan.labels:
+        fg, bg = LABEL_STYLE.get(lab.kind, LABEL_STYLE["word"])
+        text = html.escape(lab.text, quote=False)
+        box = lab.box
+        ann = dict(x=lab.x, y=lab.y, xref="x", yref="y", text=f"<b>{text}</b>" if lab.bold else text,
+                   xanchor=box.xanchor, yanchor=box.yanchor, font=dict(size=lab.size, color=fg, family=LABEL_FONT),
+                   bgcolor=bg, borderpad=BORDER, borderwidth=0, name=f"label:{lab.kind}", captureevents=False)
+        if box.arrow is None:
+            ann.update(showarrow=False, xshift=box.xshift, yshift=box.yshift)
+        else:
+            ann.update(showarrow=True, axref="pixel", ayref="pixel", ax=box.arrow[0], ay=box.arrow[1],
+                       arrowhead=0, arrowwidth=1, arrowcolor="rgba(31,36,48,0.55)",
+                       standoff=standoff.get(lab.kind, 0))
+        notes.append(ann)
+    return notes
+
+
+def _layout(fig, dims, title, note, axis_titles, present, height, n, plan=None) -> None:
     big = present
+    canvas = plan.canvas if plan is not None else None
+    margin = dict(l=10, r=10, t=60 if title else 20, b=10)
+    if canvas is not None:
+        left, right, top, bottom = canvas.margin
+        margin = dict(l=left, r=right + canvas.legend, t=top, b=bottom)
     fig.update_layout(
         title=dict(text=title, x=0.01, font=dict(size=28 if big else 17)) if title else None,
         font=dict(family=FONT, size=20 if big else 13),
         template="plotly_white",
-        height=height or (860 if big else 640),
-        margin=dict(l=10, r=10, t=60 if title else 20, b=10),
-        legend=dict(itemsizing="constant", bgcolor="rgba(255,255,255,0.8)", font=dict(size=18 if big else 12)),
+        height=canvas.height if canvas is not None else height or (860 if big else 640),
+        margin=margin,
+        legend=dict(itemsizing="constant", bgcolor="rgba(255,255,255,0.8)", font=dict(size=18 if big else 12),
+                    **(dict(x=1.0, xanchor="left", y=1.0, yanchor="top") if canvas is not None else {})),
         hoverlabel=dict(font_size=18 if big else 13),
         dragmode="lasso" if dims == 2 and n > 0 else None,
         uirevision="embviz",
-        meta={"points": n},
+        meta={"points": n, **({"min_width": canvas.width} if canvas is not None else {})},
     )
     names = list(axis_titles or [])
     if dims == 2:
         fig.update_xaxes(showgrid=False, zeroline=False, showticklabels=False, title=names[0] if names else None)
         fig.update_yaxes(showgrid=False, zeroline=False, showticklabels=False, title=names[1] if len(names) > 1 else None,
                          scaleanchor="x", scaleratio=1)
+        if canvas is not None:  # the frame the labels were placed in
+            fig.update_xaxes(range=list(canvas.x_range), automargin=False)
+            fig.update_yaxes(range=list(canvas.y_range), automargin=False)
     else:
         axis = dict(showgrid=True, gridcolor="#EEF0F3", zeroline=False, showticklabels=False,
                     backgroundcolor="white", showbackground=True)
@@ -234,9 +334,10 @@ def _layout(fig, dims, title, note, axis_titles, present, height, n) -> None:
             zaxis=dict(axis, title=names[2] if len(names) > 2 else ""),
             aspectmode="data"))
     if note:
-        fig.add_annotation(text=note, xref="paper", yref="paper", x=0.995, y=0.005, xanchor="right",
-                           yanchor="bottom", showarrow=False, font=dict(size=16 if big else 12, color="#555"),
-                           bgcolor="rgba(255,255,255,0.85)")
+        where = (dict(x=1.0, y=1.0, xanchor="right", yanchor="bottom") if canvas is not None else
+                 dict(x=0.995, y=0.005, xanchor="right", yanchor="bottom"))  # with a plan: above the plot
+        fig.add_annotation(text=note, xref="paper", yref="paper", showarrow=False, name="note",
+                           font=dict(size=16 if big else 12, color="#555"), bgcolor="rgba(255,255,255,0.85)", **where)
 
 
 def trace_rows(fig: go.Figure) -> list[np.ndarray | None]:

@@ -77,6 +77,98 @@ def learning_animation(coords: Sequence[np.ndarray], keys: Sequence[str], *,
     return fig
 
 
+def group_colors(names: Sequence[str]) -> dict[str, str]:
+    """One colour per semantic group, by its place in :data:`embviz.groups.GROUPS` (stable across
+    runs and corpora: "numbers" is always the same colour)."""
+    from ..colors import PALETTE
+    from ..groups import GROUPS
+
+    order = list(GROUPS)
+    return {g: PALETTE[(order.index(g) if g in order else len(order) + i) % len(PALETTE)]
+            for i, g in enumerate(names)}
+
+
+def groups_animation(coords: Sequence[np.ndarray], keys: Sequence[str], groups: dict[str, Sequence[str]], *,
+                     labels: Sequence[str] | None = None, duration: int = 700) -> go.Figure:
+    """Semantic groups converging while word2vec learns: one frame per snapshot, the words of
+    each group in its colour and labelled, every other word grey. ``coords[e]`` are the aligned
+    2-D positions of ``keys`` at snapshot ``e`` (:func:`embviz.train.learning_trajectory`).
+
+    >>> fig = groups_animation([np.zeros((3, 2)), np.eye(3, 2)], ["a", "b", "c"], {"numbers": ["a", "b"]})
+    >>> [t.name for t in fig.data], len(fig.frames)
+    (['other words', 'numbers'], 2)
+    """
+    keys = list(keys)
+    where = {k: i for i, k in enumerate(keys)}
+    members = {g: [where[w] for w in ws if w in where] for g, ws in groups.items()}
+    members = {g: rows for g, rows in members.items() if rows}
+    colors = group_colors(list(members))
+    grouped = np.zeros(len(keys), dtype=bool)
+    for rows in members.values():
+        grouped[rows] = True
+    rest = np.flatnonzero(~grouped)
+    labels = list(labels) if labels else ["start"] + [f"epoch {e}" for e in range(1, len(coords))]
+
+    def traces(xy):
+        xy = np.asarray(xy)
+        out = [go.Scatter(x=xy[rest, 0], y=xy[rest, 1], mode="markers", name="other words",
+                          text=[keys[i] for i in rest], hovertemplate="%{text}<extra></extra>",
+                          marker=dict(size=5, color="rgba(100, 116, 139, 0.25)"))]
+        for g, rows in members.items():
+            out.append(go.Scatter(x=xy[rows, 0], y=xy[rows, 1], mode="markers+text", name=g,
+                                  text=[keys[i] for i in rows], textposition="top center",
+                                  hovertemplate="%{text}<extra>" + g + "</extra>", textfont=dict(size=12, color=colors[g]),
+                                  marker=dict(size=10, color=colors[g], line=dict(color="white", width=1))))
+        return out
+
+    every = np.concatenate([np.asarray(c) for c in coords])
+    frames = [go.Frame(data=traces(c), name=label) for c, label in zip(coords, labels)]
+    fig = go.Figure(data=frames[0].data if frames else [], frames=frames)
+    anim = dict(frame=dict(duration=duration, redraw=False), transition=dict(duration=duration * 0.8),
+                mode="immediate")
+    fig.update_layout(
+        xaxis=dict(range=_range(every[:, 0]), showticklabels=False, zeroline=False, title=None),
+        yaxis=dict(range=_range(every[:, 1]), showticklabels=False, zeroline=False, title=None, scaleanchor="x"),
+        height=560, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=1.06),
+        sliders=[dict(active=0, steps=[dict(label=lab, method="animate", args=[[lab], anim]) for lab in labels],
+                      currentvalue=dict(prefix="Snapshot: "), x=0.2, len=0.8, pad=dict(t=30))],
+        updatemenus=[dict(type="buttons", showactive=False, x=0, y=0, xanchor="left", yanchor="top",
+                          pad=dict(t=45), direction="left",
+                          buttons=[dict(label="▶ Play", method="animate", args=[None, {**anim, "fromcurrent": True}]),
+                                   dict(label="❚❚ Pause", method="animate",
+                                        args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])],
+    )
+    return fig
+
+
+def group_similarity_figure(table: pd.DataFrame, *, per_group: bool = True) -> go.Figure:
+    """Mean cosine similarity within groups vs between groups at every snapshot (epoch 0 = the
+    random start), from :func:`embviz.groups.group_similarity`; each group's own curve faint.
+
+    >>> t = pd.DataFrame({"epoch": [0, 1], "within": [0.0, 0.4], "between": [0.0, 0.1], "gap": [0, 0.3], "a": [0, .4]})
+    >>> [tr.name for tr in group_similarity_figure(t).data]
+    ['a', 'within groups', 'between groups']
+    """
+    fig = go.Figure()
+    fixed = {"epoch", "within", "between", "gap"}
+    groups = [c for c in table.columns if c not in fixed]
+    colors = group_colors(groups)
+    if per_group:
+        for g in groups:
+            fig.add_trace(go.Scatter(x=table["epoch"], y=table[g], mode="lines", name=g,
+                                     line=dict(width=1, color=colors[g]), opacity=0.45, legendgroup="groups"))
+    fig.add_trace(go.Scatter(x=table["epoch"], y=table["within"], mode="lines+markers", name="within groups",
+                             line=dict(width=3, color="#1F2430")))
+    fig.add_trace(go.Scatter(x=table["epoch"], y=table["between"], mode="lines+markers", name="between groups",
+                             line=dict(width=3, color="#94A3B8", dash="dash")))
+    last = table.iloc[-1]
+    fig.update_layout(title=f"Similarity within vs between groups (gap {last['gap']:+.2f} after epoch {int(last['epoch'])})",
+                      height=320, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25),
+                      xaxis=dict(title="epoch (0 = random start)", dtick=1),
+                      yaxis=dict(title="mean cosine similarity (centred)"))
+    return fig
+
+
 def _line(x, y, *, title: str, ytitle: str, yformat: str | None = None) -> go.Figure:
     fig = go.Figure(go.Scatter(x=list(x), y=list(y), mode="lines+markers", line=dict(width=3)))
     fig.update_layout(title=title, height=270, margin=dict(l=10, r=10, t=40, b=10),
