@@ -97,3 +97,12 @@ class ExpressionError(EmbvizError, ValueError):
             if expression:
                 text += f"\n  {expression}\n  {' ' * position}^"
         super().__init__(text)
+
+
+class EmbvizWarning(UserWarning):
+    """Base class of every warning embviz emits on purpose (the app shows them to the user)."""
+
+
+class LoadWarning(EmbvizWarning):
+    """A file loaded, but something about it deserves a word: values float32 changes (integers
+    beyond 2**24, rows that become identical or zero), or keys made up from row numbers."""
