@@ -119,17 +119,20 @@ def read_npy(src: Source, limit: int | None = None) -> Parts:
 
 
 # -- npz ----------------------------------------------------------------------------------------
-def read_npz(src: Source, limit: int | None = None) -> Parts:
-    """Keys (or ``None``), the vectors and a metadata frame from an ``.npz`` archive."""
+def read_npz(src: Source, limit: int | None = None, *, strict: bool = False) -> Parts:
+    """Keys (or ``None``), the vectors and a metadata frame from an ``.npz`` archive.
+
+    ``strict``: embviz's own convention only — arrays ``vectors`` and ``keys`` (unicode) must be
+    there (the bundled tables)."""
     try:
-        return _read_npz(src, limit)
+        return _read_npz(src, limit, strict)
     except EmbeddingFormatError:
         raise
     except HEADER_ERRORS as exc:
         raise EmbeddingFormatError(f"the .npz archive is damaged ({exc})", path=src.label) from None
 
 
-def _read_npz(src: Source, limit: int | None):
+def _read_npz(src: Source, limit: int | None, strict: bool = False):
     with src.open() as f:
         raw = io.BytesIO(f.read()) if isinstance(f, GuardedGzip) else f
         try:
@@ -144,6 +147,8 @@ def _read_npz(src: Source, limit: int | None):
                     f"{MAX_MEMBERS:,} arrays (vectors, keys and metadata columns)", path=src.label)
             members = {n.removesuffix(".npy"): n for n in zf.namelist()}
             headers = {name: _header(zf, member, src.label) for name, member in members.items()}
+            if strict:
+                _check_convention(headers, src.label)
             vec_name = _pick_vectors(headers, src.label)
             key_name = next((k for k in KEY_NAMES if k in headers and len(headers[k][0]) == 1), None)
             budget = [src.limits.decompressed_limit(src.raw_size)]
@@ -212,6 +217,16 @@ def _header(zf: zipfile.ZipFile, member: str, label: str):
         raise refuse_pickle(label, f"array {member!r} holds Python objects, which NumPy stores as "
                                    "a pickle (it would need allow_pickle=True)")
     return shape, dtype
+
+
+def _check_convention(headers: dict, label: str) -> None:
+    missing = sorted({"vectors", "keys"} - set(headers))
+    if missing:
+        raise EmbeddingFormatError(f"missing array(s) {missing}; found {sorted(headers)}", path=label)
+    shape, dtype = headers["keys"]
+    if len(shape) != 1 or dtype.kind != "U":
+        raise EmbeddingFormatError(f"'keys' must be a 1-D unicode array, got {dtype} with shape "
+                                   f"{shape}", path=label)
 
 
 def _pick_vectors(headers: dict, label: str) -> str:

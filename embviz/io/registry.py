@@ -69,7 +69,7 @@ FORMATS: dict[str, FormatInfo] = {f.name: f for f in (
                "One N×D array; keys from keys=, '<stem>.keys.txt' beside it, or metadata=.",
                readers.read_npy, writers.write_npy, magic=(b"\x93NUMPY",),
                sniff="starts with \\x93NUMPY",
-               help="NumPy .npy (keys: upload none, they become row numbers)"),
+               help="NumPy .npy (upload a metadata file with it for its keys)"),
     FormatInfo("npz", "NumPy .npz", (".npz",), True, True,
                "Arrays 'vectors', 'keys' and 'meta:<column>' (embviz's own table format).",
                readers.read_npz, writers.write_npz, magic=(b"PK\x03\x04", b"PK\x05\x06"),

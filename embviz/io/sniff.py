@@ -60,7 +60,7 @@ def sniff_source(src: Source) -> str:
     for magic, name in MAGIC:
         if head.startswith(magic):
             return name
-    first, _, rest = head.partition(b"\n")
+    first, rest = _first_line(head)
     if HEADER.match(first):
         if _binary_after_header(rest, int(first.split()[1])):
             return "word2vec-bin"
@@ -68,16 +68,30 @@ def sniff_source(src: Source) -> str:
     return _sniff_text(src, head)
 
 
+def _first_line(head: bytes) -> tuple[bytes, bytes]:
+    """Line 1 and what follows it; lines end at \\n, \\r\\n or \\r (see :mod:`.lines`)."""
+    ends = [i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0]
+    if not ends:
+        return head, b""
+    cut = min(ends)
+    skip = 2 if head[cut:cut + 2] == b"\r\n" else 1
+    return head[:cut], head[cut + skip:]
+
+
 def _binary_after_header(rest: bytes, dim: int) -> bool:
-    """Text if the first row reads as a key and ``dim`` numbers (or is cut by the sample)."""
-    line = rest.split(b"\n", 1)[0]
-    sp = line.find(b" ")
-    if sp < 0:
-        return len(rest) > len(line)  # a whole line without a space: not a text row
-    values = line[sp + 1:]
-    if any(b not in TEXT_BYTES for b in values):
+    """Text if the first row after the header is UTF-8 text without control bytes holding a key
+    and at least ``dim`` fields (or is cut short by the sample); binary otherwise."""
+    line, after = _first_line(rest)
+    cut = not after and len(line) == len(rest)  # the sample ends inside the first row
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not (cut and exc.start >= len(line) - 3):  # a character cut by the sample is fine
+            return True
+        text = line[:exc.start].decode("utf-8")
+    if any(ord(c) < 32 and c != "\t" for c in text):
         return True
-    return len(rest) > len(line) and len(values.split()) < dim
+    return not cut and len(text.split()) < dim + 1
 
 
 def _sniff_text(src: Source, head: bytes) -> str:

@@ -204,7 +204,10 @@ class _TextReader:
         raise AssertionError("unreachable")
 
     def _detect_dim(self, texts: list[str]) -> None:
-        """GloVe and projector files have no header: the first non-blank row gives D."""
+        """GloVe and projector files have no header: the rows give D — the most common count of
+        numbers ending the first (up to 20) rows, so a first row whose key holds a space, or a
+        damaged first row, does not decide it alone."""
+        counts, first = [], None
         for i, t in enumerate(texts):
             s = t.rstrip(TRAILING_WS)
             if not s.strip():
@@ -216,15 +219,22 @@ class _TextReader:
                     break
                 numeric += 1
             dim = min(numeric, len(tokens) - 1) if self.keyed else len(tokens)
-            if dim < 1 or (not self.keyed and numeric < len(tokens)):
-                what = "a key followed by numbers" if self.keyed else "numbers only"
-                raise EmbeddingFormatError(f"expected {what}, found {s[:60]!r}",
-                                           path=self.label, line=self.line + 1 + i)
-            check_dim(dim, self.limits, self.label, line=self.line + 1 + i, what="numbers on this line")
-            self.dim = dim
-            self.sink = RowSink(dim)
-            return
-        # a chunk of blank lines: try again with the next chunk
+            if first is None:
+                first = i
+                if dim < 1 or (not self.keyed and numeric < len(tokens)):
+                    what = "a key followed by numbers" if self.keyed else "numbers only"
+                    raise EmbeddingFormatError(f"expected {what}, found {s[:60]!r}",
+                                               path=self.label, line=self.line + 1 + i)
+            if dim >= 1:
+                counts.append(dim)
+            if len(counts) == 20:
+                break
+        if not counts:
+            return  # a chunk of blank lines: try again with the next chunk
+        dim = max(set(counts), key=lambda d: (counts.count(d), d))
+        check_dim(dim, self.limits, self.label, line=self.line + 1 + first, what="numbers on a line")
+        self.dim = dim
+        self.sink = RowSink(dim)
 
     def _parse(self, texts: list[str], first_line: int):
         fast = self._parse_fast(texts)
