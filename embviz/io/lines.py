@@ -38,6 +38,8 @@ def too_long(label: str, line: int, max_line: int) -> EmbeddingFormatError:
 
 def check_separators(blob: bytes, label: str, first_line: int) -> None:
     """Refuse Unicode line separators in ``blob`` (whole lines starting at ``first_line``)."""
+    if blob.isascii():  # the common case, checked at memory speed
+        return
     for pattern, name in SEPARATORS.items():
         at = blob.find(pattern)
         if at >= 0:
@@ -64,6 +66,7 @@ class LineChunks:
         self.carry = b""
         self.eof = False
         self.lines_read = 0  # complete lines handed out so far
+        self.ascii = True  # the lines last handed out are all ASCII (so hold no separators)
 
     def next(self) -> list[bytes] | None:
         """The next lines, or ``None`` at the end of the stream."""
@@ -71,33 +74,33 @@ class LineChunks:
             if self.eof:
                 if not self.carry:
                     return None
-                data, self.carry = self.carry, b""
-                return self._emit(data)
+                lines, self.carry = [self.carry], b""
+                self.ascii = lines[0].isascii()
+                self.lines_read += 1
+                return lines
             more = self.f.read(self.size)
             self.size = min(self.size * 2, MAX_CHUNK, self.max_line)
             if not more:
                 self.eof = True
                 continue
-            data = self.carry + more if self.carry else more
-            end = len(data) - 1 if data.endswith(b"\r") else len(data)  # may be half of \r\n
-            cut = max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end))
-            if cut < 0:
-                if len(data) > self.max_line:
-                    raise too_long(self.label, self.lines_read + 1, self.max_line)
-                self.carry = data
-                continue
-            if self.carry:  # the first line continues the carried part: check its whole length
-                first = _first_break(data)
-                if first > self.max_line:
-                    raise too_long(self.label, self.lines_read + 1, self.max_line)
-            self.carry = data[cut + 1:]
-            return self._emit(data[:cut + 1])
-
-    def _emit(self, block: bytes) -> list[bytes]:
-        lines = block.splitlines(keepends=True)
-        self.lines_read += len(lines)
-        return lines
-
+            lines = more.splitlines(keepends=True)  # splits at \n, \r\n and \r only
+            carry = self.carry
+            self.ascii = more.isascii() and carry.isascii()
+            if carry:
+                if carry.endswith(b"\r") and not more.startswith(b"\n"):
+                    lines.insert(0, carry)  # a line that ended in a lone \r
+                else:
+                    lines[0] = carry + lines[0]
+                    if len(lines[0]) > self.max_line:
+                        raise too_long(self.label, self.lines_read + 1, self.max_line)
+            last = lines[-1]
+            # an unfinished last line, or one ending in \r (half of a \r\n?), waits for more
+            self.carry = lines.pop() if last[-1:] != b"\n" else b""
+            if len(self.carry) > self.max_line:
+                raise too_long(self.label, self.lines_read + 1, self.max_line)
+            if lines:
+                self.lines_read += len(lines)
+                return lines
 
 def _first_break(data: bytes) -> int:
     n, r = data.find(b"\n"), data.find(b"\r")
@@ -112,6 +115,7 @@ class LineGuard(io.RawIOBase):
         self.inner, self.label, self.max_line = inner, label, max_line
         self.run = 0  # bytes since the last line break
         self.lines = 0
+        self.lf = False
         self.tail = b""
 
     def readable(self) -> bool:
@@ -144,10 +148,13 @@ class LineGuard(io.RawIOBase):
             self.run = len(data) - cut - 1
         if long:
             raise too_long(self.label, self.lines + 1, self.max_line)
-        probe = self.tail + data
-        if any(pattern in probe for pattern in SEPARATORS):
-            check_separators(probe, self.label, self.lines + 1 - breaks(self.tail))
-        self.lines += breaks(data)
+        if not data.isascii():  # a separator cannot end in ASCII bytes
+            probe = self.tail + data
+            if any(pattern in probe for pattern in SEPARATORS):
+                check_separators(probe, self.label, self.lines + 1 - breaks(self.tail))
+        newlines = data.count(b"\n")
+        self.lf = self.lf or newlines > 0
+        self.lines += newlines if self.lf else data.count(b"\r")  # CR-only files count \r
         self.tail = data[-2:]
 
     def close(self) -> None:

@@ -88,7 +88,13 @@ class Notes:
 
 def to_float32(values: np.ndarray, label: str, where: Callable[[int], str] = _row,
                value_name: Callable[[int], str] | None = None) -> tuple[np.ndarray, list[str]]:
-    """A C-contiguous float32 copy of the N×D ``values`` and the warnings it deserves."""
+    """A C-contiguous float32 copy of the N×D ``values`` and the warnings it deserves.
+
+    float32 input is returned as is. Otherwise the cast is the one pass over the source; the
+    float32 result's row-wise peak finds the only rows worth a second look (overflowed, holding
+    values at or beyond 2**24, or all zero), and one matrix-vector product hashes the float32
+    rows to find identical ones.
+    """
     notes = Notes(where)
     kind, size = values.dtype.kind, values.dtype.itemsize
     if kind == "b" or (kind == "f" and size <= 4) or (kind in "iu" and size <= 2):
@@ -96,58 +102,62 @@ def to_float32(values: np.ndarray, label: str, where: Callable[[int], str] = _ro
     if kind not in "fiu":
         raise EmbeddingFormatError(f"the values have dtype {values.dtype}; expected numbers", path=label)
     out = np.empty(values.shape, np.float32)
-    hashes = np.empty(len(values), np.uint64) if kind == "f" else None
-    mult = np.random.default_rng(0).integers(1, 2**63, size=values.shape[1], dtype=np.uint64) | 1
+    floats = kind == "f"
+    hashes = np.empty(len(values), np.float32) if floats and values.shape[1] else None
+    probe = np.random.default_rng(0).uniform(0.5, 1.5, size=values.shape[1]).astype(np.float32)
     for start in range(0, len(values), BLOCK_ROWS):
         block = values[start:start + BLOCK_ROWS]
-        if kind == "f":
-            _check_range(block, start, label, where)
+        b32 = out[start:start + len(block)]
         with np.errstate(over="ignore", invalid="ignore"):
-            b32 = out[start:start + len(block)]
-            b32[...] = block
-        _big_ints(block, b32, start, notes, value_name)
-        if kind == "f":
-            _zero_rows(block, b32, start, notes)
-            with np.errstate(over="ignore"):
-                hashes[start:start + len(block)] = (b32.view(np.uint32).astype(np.uint64) * mult).sum(axis=1)
-    if kind == "f":
+            b32[...] = block  # the one pass over the (often column-major) source
+            peak = np.abs(b32).max(axis=1, initial=0) if b32.size else np.zeros(len(b32), np.float32)
+        if floats:
+            _check_range(block, peak, start, label, where)
+            _zero_rows(block, peak, start, notes)
+            with np.errstate(over="ignore", invalid="ignore"):
+                hashes[start:start + len(block)] = b32 @ probe
+        _big_ints(block, b32, peak, start, notes, value_name)
+    if hashes is not None:
         _collapsed(values, out, hashes, notes)
     return out, notes.messages()
 
 
-def _check_range(block: np.ndarray, start: int, label: str, where) -> None:
-    with np.errstate(invalid="ignore"):
-        over = np.abs(block) > F32_MAX
-    if over.any():
-        r, c = np.argwhere(over & np.isfinite(block))[0] if (over & np.isfinite(block)).any() else (None, None)
-        if r is not None:
-            raise EmbeddingFormatError(
-                f"{where(start + int(r))}: value {c + 1} is {block[r, c]!r}, beyond float32's range "
-                f"(±{F32_MAX:.3g}); expected values float32 can hold", path=label)
+def _check_range(block: np.ndarray, peak: np.ndarray, start: int, label: str, where) -> None:
+    for r in np.flatnonzero(np.isinf(peak)).tolist():  # inf in float32: overflow, or inf already
+        over = np.flatnonzero(np.isfinite(block[r]) & (np.abs(block[r]) > F32_MAX))
+        if not len(over):
+            continue
+        c = int(over[0])
+        raise EmbeddingFormatError(
+            f"{where(start + r)}: value {c + 1} is {block[r, c]!r}, beyond float32's range "
+            f"(±{F32_MAX:.3g}); expected values float32 can hold", path=label)
 
 
-def _big_ints(block, b32, start: int, notes: Notes, value_name) -> None:
-    with np.errstate(invalid="ignore"):
-        magnitude = np.abs(block)
-        big = magnitude > EXACT_INT
-    if not big.any():
+def _big_ints(block, b32, peak, start: int, notes: Notes, value_name) -> None:
+    rows = np.flatnonzero(peak >= EXACT_INT)  # 2**24 + 1 rounds down to 2**24 itself
+    if not len(rows):
         return
-    if block.dtype.kind == "f":
-        big &= (magnitude <= ID_LIKE) & (block == np.round(block))
-    changed = big & (b32.astype(np.float64) != block)
+    sub, sub32 = block[rows], b32[rows]
+    with np.errstate(invalid="ignore"):
+        magnitude = np.abs(sub)
+        big = magnitude > EXACT_INT
+        if block.dtype.kind == "f":
+            big &= (magnitude <= ID_LIKE) & (sub == np.round(sub))
+        changed = big & (sub32.astype(np.float64) != sub)
     count = int(changed.sum())
     if count:
-        r, c = np.argwhere(changed)[0]
+        i, c = np.argwhere(changed)[0]
+        r = int(rows[i])
         name = value_name(int(c)) if value_name else f"value {c + 1}"
         original = block[r, c]
-        shown = f"{int(original)}" if block.dtype.kind in "iu" or float(original).is_integer() else repr(original)
-        notes.big_ints(count, f"{notes.where(start + int(r))}, {name}", shown, float(b32[r, c]))
+        shown = f"{int(original)}"
+        notes.big_ints(count, f"{notes.where(start + r)}, {name}", shown, float(b32[r, c]))
 
 
-def _zero_rows(block, b32, start: int, notes: Notes) -> None:
-    zero32 = ~b32.any(axis=1)
-    if zero32.any():
-        lost = np.flatnonzero(zero32 & block.any(axis=1))
+def _zero_rows(block, peak, start: int, notes: Notes) -> None:
+    rows = np.flatnonzero(peak == 0)
+    if len(rows):
+        lost = rows[block[rows].any(axis=1)]
         if len(lost):
             notes.zero_rows(len(lost), notes.where(start + int(lost[0])))
 

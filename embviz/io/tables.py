@@ -217,7 +217,7 @@ def _numeric_matrix(frame: pd.DataFrame, label: str, where) -> np.ndarray:
                 "number", path=label)
     kinds = {frame[c].dtype.kind for c in frame.columns}
     dtype = np.int64 if kinds <= {"i", "u"} else np.float64  # float32 comes later, with its warnings
-    return np.ascontiguousarray(frame.to_numpy(dtype=dtype))
+    return frame.to_numpy(dtype=dtype)  # often column-major: to_float32 casts it in one pass
 
 
 def _numeric_kind(s: pd.Series) -> bool:

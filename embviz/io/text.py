@@ -109,7 +109,8 @@ class _TextReader:
             if self.line == 0 and lines[0].startswith(BOM):  # a UTF-8 byte-order mark
                 lines[0] = lines[0][len(BOM):]
                 self.offset = len(BOM)
-            check_separators(b"".join(lines), self.label, self.line + 1)
+            if not self.chunks.ascii:
+                check_separators(b"".join(lines), self.label, self.line + 1)
             texts = self._decode(lines)
             if self.dim is None:
                 self._detect_dim(texts)
@@ -132,7 +133,7 @@ class _TextReader:
         if not len(block):
             return
         peak = np.abs(block).max(axis=1)
-        suspects = np.flatnonzero((peak == 0) | (peak > EXACT_INT))
+        suspects = np.flatnonzero((peak == 0) | (peak >= EXACT_INT))  # 2**24 + 1 rounds to 2**24
         first = self.line + 1
         for r in suspects[:1000].tolist():
             line = int(lines_of[r])
