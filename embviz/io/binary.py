@@ -117,6 +117,11 @@ class _Records:
                 pos += 1
             sp = buf.find(b" ", pos, pos + MAX_KEY)
             end = sp + 1 + rec
+            if sp < 0 and len(buf) - pos >= MAX_KEY:  # a whole key's worth of bytes, no space
+                view.release()
+                raise EmbeddingFormatError(
+                    f"{self._where(len(keys), pos)}: no space ending the key within {MAX_KEY:,} "
+                    "bytes; expected a key, a space and binary float32 values", path=self.label)
             if sp < 0 or end > len(buf):
                 if count:
                     break

@@ -55,6 +55,8 @@ class Notes:
         self.zero = 0
         self.zero_first: str | None = None
         self.collapsed: list[tuple[str, str]] = []
+        self.examined = 0  # rows looked at again (text readers cap this)
+        self.partial = False  # counts are lower bounds
 
     def big_ints(self, count: int, where: str, original: str, became: float) -> None:
         self.big += count
@@ -68,14 +70,15 @@ class Notes:
 
     def messages(self) -> list[str]:
         out = []
+        least = "at least " if self.partial else ""
         if self.big:
             where, original, became = self.big_first
-            out.append(f"{_plural(self.big, 'integer value')} {'is' if self.big == 1 else 'are'} "
+            out.append(f"{least}{_plural(self.big, 'integer value')} {'is' if self.big == 1 else 'are'} "
                        f"beyond 2**24 ({EXACT_INT:,}) and change{'s' * (self.big == 1)} in float32: "
                        f"{where} is {original}, read as {became!r}; keep such ids in metadata, "
                        "not in the vectors")
         if self.zero:
-            out.append(f"{_plural(self.zero, 'row')} become{'s' * (self.zero == 1)} a zero vector "
+            out.append(f"{least}{_plural(self.zero, 'row')} become{'s' * (self.zero == 1)} a zero vector "
                        f"in float32 (its values are below ~1.4e-45): {self.zero_first}; a zero "
                        "vector has no direction, so no cosine neighbours — rescale the vectors")
         if self.collapsed:
