@@ -45,7 +45,7 @@ from .io.limits import Limits
 from .io.lines import read_text_lines
 from .io.precision import to_float32
 from .io.registry import EXTENSIONS, FORMATS, FormatInfo
-from .io.rows import Parts
+from .io.rows import Parts, check_dim
 from .io.sniff import check_not_pickle, sniff_source
 from .io.source import Source
 from .io.writers import SIDECAR
@@ -196,6 +196,8 @@ def _finish(parts: Parts, src: Source, fmt: str) -> Embeddings:
     """What every reader's result must satisfy, checked once: rows, dimensions, keys, float32."""
     vectors = parts.vectors
     n = len(vectors)
+    if vectors.ndim == 2:
+        check_dim(vectors.shape[1], src.limits, src.label)
     if vectors.ndim != 2 or (n and vectors.shape[1] == 0):
         raise EmbeddingFormatError(f"its vectors have shape {vectors.shape}: 0 dimensions; expected "
                                    "at least one number per row", path=src.label)
@@ -236,7 +238,7 @@ def _attach_keys_and_metadata(parts: Parts, src: Source, keys, metadata, limit) 
     if parts.stopped:
         limit = n  # stopped early: keys and metadata are cut like a limit
     if metadata is not None:
-        table, label = _metadata_table(metadata, src.limits)
+        table, label = _metadata_table(metadata, src.limits, limit)
         parts.metadata, parts.meta_has_keys = _fit_rows(table, n, label, src, limit), True
     elif parts.metadata_label is not None:
         parts.metadata = _fit_rows(parts.metadata, n, parts.metadata_label, src, limit)
@@ -253,12 +255,12 @@ def _attach_keys_and_metadata(parts: Parts, src: Source, keys, metadata, limit) 
     return parts
 
 
-def _metadata_table(metadata, limits: Limits) -> tuple[pd.DataFrame, str]:
+def _metadata_table(metadata, limits: Limits, limit) -> tuple[pd.DataFrame, str]:
     if isinstance(metadata, pd.DataFrame):
         return metadata.reset_index(drop=True), "metadata"
     msrc = Source.of(metadata, limits=limits, folder=False, param="metadata")
     check_not_pickle(msrc)
-    return tables.read_metadata_table(msrc), msrc.label
+    return tables.read_metadata_table(msrc, limit), msrc.label
 
 
 def _fit_rows(table: pd.DataFrame, n: int, label: str, src: Source, limit) -> pd.DataFrame:
@@ -283,7 +285,7 @@ def _split_key_column(meta: pd.DataFrame, keys: list[str] | None):
 def _explicit_keys(keys, n: int, src: Source, limit) -> list[str]:
     if isinstance(keys, (str, os.PathLike, tuple, Source)) or hasattr(keys, "read"):
         ksrc = Source.of(keys, limits=src.limits, folder=False, param="keys")
-        values, label = read_text_lines(ksrc, "keys file"), ksrc.label
+        values, label = read_text_lines(ksrc, "keys file", stop=limit), ksrc.label
     else:
         values, label = [str(k) for k in keys], "keys"
     if len(values) == n or (limit is not None and n == limit and len(values) > n):
@@ -295,7 +297,7 @@ def _explicit_keys(keys, n: int, src: Source, limit) -> list[str]:
 def _sidecar_metadata(parts: Parts, src: Source, limit) -> Parts:
     sib = src.sibling(src.stem + SIDECAR)
     if sib is not None:
-        table = tables.read_projector_metadata(sib)
+        table = tables.read_projector_metadata(sib, limit)
         parts.metadata = _fit_rows(table, len(parts.vectors), sib.label, src, limit)
         parts.meta_has_keys = True
         if parts.keys is not None:

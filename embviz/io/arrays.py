@@ -54,7 +54,8 @@ def read_npy_stream(f: BinaryIO, label: str, limit: int | None = None, *,
         raise refuse_pickle(label, f"the {what} holds Python objects, which NumPy stores "
                                    "as a pickle (it would need allow_pickle=True)")
     if matrix:
-        check_shape(shape, dtype, label, what, limits or Limits.current())
+        rows_read = (min(shape[0], limit), shape[1]) if limit and len(shape) == 2 and not fortran else shape
+        check_shape(rows_read, dtype, label, what, limits or Limits.current())
     rows = shape[0] if shape else 1
     take = rows if limit is None or fortran or len(shape) != 2 else min(rows, limit)
     count = take * int(np.prod(shape[1:], dtype=np.int64)) if shape else 1

@@ -39,7 +39,7 @@ def read_word2vec_binary(
                 f"header claims {n} records of {d} float32 values (at least "
                 f"{n * (4 * d + 2):,} bytes), but the file has only {size:,} bytes; the file is "
                 "cut short or the header is wrong", path=src.label, line=1)
-        check_header_rows(n, src.limits, src.label, unit="records")
+        check_header_rows(n, src.limits, src.label, unit="records", limit=limit)
         want = n if limit is None else min(n, limit)
         return _Records(src, f, n, d, len(raw), progress).read(want, trusted=size is not None)
 

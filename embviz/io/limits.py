@@ -87,7 +87,7 @@ class Limits:
                 raise ParameterError("load", "limits", f"a dict with keys among {sorted(names)}", key)
             ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
             if not ok and not (key == "max_decompressed" and value is None):
-                raise ParameterError("load", f"limits[{key!r}]", "a positive integer", value)
+                raise ParameterError("load", f"limits[{key}]", "a positive integer", value)
         return replace(cls.current(), **dict(limits))
 
     def decompressed_limit(self, compressed_size: int | None) -> int:

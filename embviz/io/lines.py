@@ -141,13 +141,17 @@ class LineGuard(io.RawIOBase):
         cut = max(data.rfind(b"\n"), data.rfind(b"\r"))
         if cut < 0:
             self.run += len(data)
-            long = self.run > self.max_line
+            if self.run > self.max_line:
+                raise too_long(self.label, self.lines + 1, self.max_line)
         else:
-            long = self.run + _first_break(data) > self.max_line or (
-                len(data) > self.max_line and _longest_run(data) > self.max_line)
+            if self.run + _first_break(data) >= self.max_line:
+                raise too_long(self.label, self.lines + 1, self.max_line)
+            if len(data) > self.max_line:  # a read longer than a line may hold a long line
+                pieces = data[:cut].splitlines()
+                long = next((i for i, p in enumerate(pieces[1:], 1) if len(p) >= self.max_line), None)
+                if long is not None:
+                    raise too_long(self.label, self.lines + 1 + long, self.max_line)
             self.run = len(data) - cut - 1
-        if long:
-            raise too_long(self.label, self.lines + 1, self.max_line)
         if not data.isascii():  # a separator cannot end in ASCII bytes
             probe = self.tail + data
             if any(pattern in probe for pattern in SEPARATORS):
@@ -162,13 +166,10 @@ class LineGuard(io.RawIOBase):
         super().close()
 
 
-def _longest_run(data: bytes) -> int:
-    return max(map(len, data.splitlines()), default=0)
-
-
-def read_text_lines(src, what: str = "file") -> list[str]:
+def read_text_lines(src, what: str = "file", stop: int | None = None) -> list[str]:
     """The lines of a small text file (keys, metadata) without their line ends, UTF-8, under
-    the same rules as the vector files; a final empty line is dropped."""
+    the same rules as the vector files; a final empty line is dropped. ``stop``: read no more
+    than that many lines (the rest of the file is not read)."""
     out: list[str] = []
     with src.open() as f:
         chunks = LineChunks(f, src.label, src.limits.max_line)
@@ -186,6 +187,8 @@ def read_text_lines(src, what: str = "file") -> list[str]:
                         f"bytes {raw[exc.start:exc.start + 4]!r} (column {exc.start + 1}) are not "
                         "valid UTF-8; expected UTF-8 text", path=src.label, line=line + i + 1) from None
             line += len(lines)
+            if stop is not None and len(out) >= stop:
+                return out[:stop]
             if len(out) > src.limits.max_rows + 1:
                 raise EmbeddingFormatError(
                     f"more than {src.limits.max_rows:,} lines in this {what} (the max_rows limit); "

@@ -27,9 +27,9 @@ def read_parquet(src: Source, limit: int | None = None) -> Parts:
     return _guarded(src, lambda: _read_parquet(src, limit))
 
 
-def read_parquet_frame(src: Source) -> pd.DataFrame:
-    """A whole Parquet file as a frame (metadata files), under the same checks."""
-    return _guarded(src, lambda: _table(src, None).to_pandas())
+def read_parquet_frame(src: Source, limit: int | None = None) -> pd.DataFrame:
+    """A Parquet file (its first ``limit`` rows) as a frame (metadata files), under the same checks."""
+    return _guarded(src, lambda: _table(src, limit).to_pandas())
 
 
 def _guarded(src: Source, fn):
@@ -53,7 +53,7 @@ def _table(src: Source, limit: int | None):
         raw = io.BytesIO(f.read()) if isinstance(f, GuardedGzip) else f
         direct = src.path is not None and raw is f
         pf = pq.ParquetFile(str(src.path) if direct else raw, memory_map=direct)
-        _check_footer(pf, src)
+        _check_footer(pf, src, limit)
         batches, got = [], 0
         for batch in pf.iter_batches(batch_size=65_536):
             batches.append(batch)
@@ -64,9 +64,10 @@ def _table(src: Source, limit: int | None):
     return table.slice(0, limit) if limit is not None else table
 
 
-def _check_footer(pf, src: Source) -> None:
+def _check_footer(pf, src: Source, limit: int | None) -> None:
     meta = pf.metadata
-    check_rows(meta.num_rows, src.limits, src.label)
+    rows = min(meta.num_rows, limit or meta.num_rows)
+    check_rows(rows, src.limits, src.label)
     check_columns(len(pf.schema_arrow.names), src)
     decoded = 0
     for i in range(meta.num_row_groups):
@@ -74,6 +75,8 @@ def _check_footer(pf, src: Source) -> None:
         for j in range(group.num_columns):
             col = group.column(j)
             decoded += max(8 * col.num_values, col.total_uncompressed_size)
+    if meta.num_rows:
+        decoded = decoded * rows // meta.num_rows  # limit= decodes only the first row groups
     budget = src.limits.decompressed_limit(src.raw_size)
     if decoded > budget:
         raise EmbeddingFormatError(

@@ -132,7 +132,7 @@ def _check_range(block: np.ndarray, peak: np.ndarray, start: int, label: str, wh
             continue
         c = int(over[0])
         raise EmbeddingFormatError(
-            f"{where(start + r)}: value {c + 1} is {block[r, c]!r}, beyond float32's range "
+            f"{where(start + r)}: value {c + 1} is {float(block[r, c])!r}, beyond float32's range "
             f"(±{F32_MAX:.3g}); expected values float32 can hold", path=label)
 
 

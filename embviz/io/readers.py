@@ -36,7 +36,7 @@ def read_projector(src: Source, limit, progress, sidecar: bool = True) -> Parts:
     for candidate in names if sidecar else []:
         msrc = vsrc.sibling(candidate)
         if msrc is not None:
-            parts.metadata = tables.read_projector_metadata(msrc)
+            parts.metadata = tables.read_projector_metadata(msrc, limit if not parts.stopped else len(parts.vectors))
             parts.metadata_label = msrc.label
             break
     return parts

@@ -186,9 +186,11 @@ def parse_header(raw: bytes, label: str, limits: Limits | None = None) -> tuple[
     return n, d
 
 
-def check_header_rows(n: int, limits: Limits, label: str, unit: str = "rows") -> None:
-    """A header may not announce more rows than the limit (checked before anything is read)."""
-    if n > limits.max_rows:
+def check_header_rows(n: int, limits: Limits, label: str, unit: str = "rows",
+                      limit: int | None = None) -> None:
+    """A header may not announce more rows than the limit (checked before anything is read),
+    unless ``limit=`` asks for fewer."""
+    if min(n, limit or n) > limits.max_rows:
         raise EmbeddingFormatError(
             f"the header announces {n:,} {unit}, more than the max_rows limit of {limits.max_rows:,}; "
             f"{limits.how_to_raise('max_rows')}", path=label, line=1)

@@ -229,13 +229,14 @@ def _list_like(s: pd.Series) -> bool:
 
 
 # -- metadata and key files ------------------------------------------------------------------------
-def read_projector_metadata(src: Source) -> pd.DataFrame:
-    """The projector's rules: one column has no header; several columns have a header row."""
-    lines = read_text_lines(src, "metadata file")
+def read_projector_metadata(src: Source, limit: int | None = None) -> pd.DataFrame:
+    """The projector's rules: one column has no header; several columns have a header row.
+    ``limit``: only the first ``limit`` rows are read."""
+    lines = read_text_lines(src, "metadata file", stop=None if limit is None else limit + 1)
     if not lines:
         raise EmbeddingFormatError("the metadata file is empty", path=src.label)
     if "\t" not in lines[0]:
-        return pd.DataFrame({"key": lines})
+        return pd.DataFrame({"key": lines[:limit] if limit is not None else lines})
     header = lines[0].split("\t")
     check_columns(len(header), src)
     rows = []
@@ -264,22 +265,23 @@ def infer_types(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def read_metadata_table(src: Source) -> pd.DataFrame:
-    """A metadata file: CSV, Parquet or the projector's TSV."""
+def read_metadata_table(src: Source, limit: int | None = None) -> pd.DataFrame:
+    """A metadata file: CSV, Parquet or the projector's TSV (its first ``limit`` rows)."""
     if src.suffix == ".csv":
         lines = _first_lines(src)
         if lines:
             names = _fields(lines[0], ",")
             check_columns(len(names), src)
             check_names(names, src.label)
-        df = _pandas_csv(src, ",", src.limits.max_rows + 1, header=0)
+        rows = src.limits.max_rows + 1 if limit is None else min(limit, src.limits.max_rows + 1)
+        df = _pandas_csv(src, ",", rows, header=0)
         check_rows(len(df), src.limits, src.label)
         return df
     if src.suffix in (".parquet", ".pq"):
         from .parquet import read_parquet_frame
 
-        return read_parquet_frame(src)
-    return read_projector_metadata(src)
+        return read_parquet_frame(src, limit)
+    return read_projector_metadata(src, limit)
 
 
 # -- writing -------------------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ class _TextReader:
                 f"header claims {n} rows of {d} numbers (at least {n * (2 * d + 1):,} bytes), "
                 f"but the file has only {size:,} bytes; the header or the file is wrong",
                 path=self.label, line=1)
-        check_header_rows(n, self.limits, self.label)
+        check_header_rows(n, self.limits, self.label, limit=self.limit)
         self.declared, self.dim = n, d
         want = n if self.limit is None else min(n, self.limit)
         # preallocate only what the file's size has vouched for (not for gzip streams)
