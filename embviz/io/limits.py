@@ -15,8 +15,10 @@ may expand to. Real embedding files compress 1–3× (measured: word2vec text 2.
 binary 1.1×), so the default leaves a wide margin and still stops a 1 MB gzip of 1 GiB of zeros
 after 64 MiB; a genuine file of mostly zeros (one-hot vectors) may need it raised. Setting it
 (parameter or variable) replaces the rule by a fixed number of bytes. ``max_line`` is 128 bytes
-per value at ``max_dim`` values. Peak memory while reading stays within about twice the
-decompressed size of the values plus ~150 bytes per row for the keys.
+per value at ``max_dim`` values. Memory follows what is read: at worst (text of one-digit numbers,
+each two bytes becoming a four-byte float32, the row buffer joined once at the end) about 4 bytes
+per decompressed byte — measured 220 MB above the interpreter for a gzip stopped at 64 MiB — plus
+~150 bytes per row for keys; pandas needs about 5 bytes per byte of CSV (tests/test_hostile_files.py).
 
 Pass ``limits={"max_rows": 20_000_000}`` (or a :class:`Limits`) to :func:`embviz.load`, or set
 the variables for a whole process (the dashboard's server, say).

@@ -48,14 +48,12 @@ def _sidecar(emb, path: Path) -> list[Job]:
 
 def text_writer(header: bool):
     def write(emb, path: Path, gz: bool) -> list[Path]:
-        text.check_keys_for_text(emb.keys, str(path))
         job = (path, lambda f: text.write_text(f, emb.keys, emb.vectors, header=header, label=str(path)))
         return write_all([job, *_sidecar(emb, path)], gz)
     return write
 
 
 def write_binary(emb, path: Path, gz: bool) -> list[Path]:
-    text.check_keys_for_text(emb.keys, str(path))
     job = (path, lambda f: binary.write_word2vec_binary(f, emb.keys, emb.vectors, label=str(path)))
     return write_all([job, *_sidecar(emb, path)], gz)
 
