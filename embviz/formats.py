@@ -81,7 +81,7 @@ def load(
 
     source: a path (a folder means the projector's vectors.tsv + metadata.tsv), ``(name, bytes)``
         or a binary file-like object (its ``.name``, or ``name=``, hints at the format).
-    format: ``"auto"`` (sniff the content) or a name in :data:`FORMATS`.
+    format: ``"auto"`` (or ``None``: sniff the content) or a name in :data:`FORMATS`.
     limit: read only the first ``limit`` rows (streaming: the rest is never parsed).
     metadata: a table with one row per vector — a DataFrame, a path or an upload (TSV in the
         projector's layout, CSV or Parquet). Its key column gives the keys when the file has none.
@@ -103,7 +103,7 @@ def load(
     lim = Limits.resolve(limits)
     src = Source.of(source, name, limits=lim)
     check_not_pickle(src)
-    fmt = sniff_source(src) if format == "auto" else _check_format(format, "readable")
+    fmt = sniff_source(src) if format in (None, "auto") else _check_format(format, "readable")
     try:
         parts = FORMATS[fmt].reader(src, limit, progress, sidecar=metadata is None)
     except MemoryError:
@@ -162,7 +162,7 @@ def save(emb: Embeddings, path: str | os.PathLike, format: str | None = None) ->
 
 # -- checks ---------------------------------------------------------------------------------------
 def _check_params(format, limit, metadata, keys, progress, name) -> None:
-    if not isinstance(format, str):
+    if format is not None and not isinstance(format, str):
         raise ParameterError("load", "format", "'auto' or a format name (a str)", format)
     if limit is not None and (isinstance(limit, (bool, np.bool_)) or not isinstance(limit, (int, np.integer))
                               or limit < 1):

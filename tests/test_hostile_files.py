@@ -16,8 +16,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import re
 import os
+import re
 import shutil
 import signal
 import struct
@@ -121,13 +121,12 @@ def _encrypted_npz(folder: Path) -> Path:
 
 def _npz_bomb(path: Path, rows: int = 320_000, dim: int = 100) -> Path:
     """numpy.savez_compressed's layout, streamed: one deflated member of zeros (128 MB)."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("vectors.npy", "w", force_zip64=True) as m:
-            np.lib.format.write_array_header_1_0(m, {"descr": "<f4", "fortran_order": False,
-                                                     "shape": (rows, dim)})
-            block = bytes(4 * dim * 10_000)
-            for _ in range(rows // 10_000):
-                m.write(block)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf, \
+            zf.open("vectors.npy", "w", force_zip64=True) as m:
+        np.lib.format.write_array_header_1_0(m, {"descr": "<f4", "fortran_order": False, "shape": (rows, dim)})
+        block = bytes(4 * dim * 10_000)
+        for _ in range(rows // 10_000):
+            m.write(block)
     return path
 
 

@@ -190,14 +190,15 @@ def open_regular(path: Path, label: str, buffering: int = 1 << 20) -> BinaryIO:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise EmbeddingFormatError(f"cannot open it: {exc.strerror or exc}", path=label) from None
-    what = _not_regular(os.fstat(fd).st_mode)
-    if what is not None or stat.S_ISDIR(os.fstat(fd).st_mode):
+    mode = os.fstat(fd).st_mode
+    what = _not_regular(mode)
+    if what is not None or stat.S_ISDIR(mode):
         os.close(fd)
         raise EmbeddingFormatError(f"is {what or 'a folder'}, not a regular file; expected a file",
                                    path=label)
     if hasattr(os, "set_blocking"):
         os.set_blocking(fd, True)
-    return open(fd, "rb", buffering=buffering)  # noqa: SIM115 — the caller closes it
+    return open(fd, "rb", buffering=buffering)
 
 
 def _as_bytes(obj: object, label: str) -> bytes:

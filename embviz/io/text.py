@@ -26,8 +26,18 @@ from ..errors import EmbeddingFormatError
 from ..progress import report
 from .lines import LineChunks, check_separators
 from .precision import EXACT_INT, Notes
-from .rows import (Parts, RowSink, UniqueKeys, check_dim, check_finite_block, check_header_rows,
-                   check_rows, is_number, parse_header, to_number)
+from .rows import (
+    Parts,
+    RowSink,
+    UniqueKeys,
+    check_dim,
+    check_finite_block,
+    check_header_rows,
+    check_rows,
+    is_number,
+    parse_header,
+    to_number,
+)
 from .source import GuardedGzip, Source
 
 TRAILING_WS = " \t\r\n\x0b\x0c"
