@@ -3,13 +3,15 @@ limits, with its peak memory measured by GNU time (``/usr/bin/time -f %M``) and 
 
 Every file either raises a named error (the child reports type and message) or loads correctly;
 none may take more than ``CEILING_MB`` of peak resident memory (a child that only imports embviz
-takes about 110 MB; a CSV bomb, parsed by pandas, ``CSV_CEILING_MB``) or ``LOAD_SECONDS`` for the load itself (the child is killed, with its
-process group, after ``KILL_SECONDS``). The bounds hold on a loaded 2-core machine.
+takes about 110 MB; a CSV bomb, parsed by pandas, ``CSV_CEILING_MB``) or ``LOAD_SECONDS`` of CPU
+for the load itself (CPU time, so that other work on the machine does not fail the test; the
+slowest file takes under 2 s). A child still running after
+``KILL_SECONDS`` of wall time is killed with its process group.
 
 The files are written the way other tools write them (gzip, NumPy, pandas, pyarrow, gensim,
 ``zip``) or are what the operating system offers (FIFOs, devices, sparse files). The compressed
-bombs expand to 128 MiB rather than 1 GiB to keep the corpus quick to build; the limit they meet
-(``max(64 MiB, 20 × compressed size)``) is the same either way.
+bombs expand to 80 MiB rather than 1 GiB to keep the corpus quick to build; the limit they meet
+(``max(64 MiB, 20 × compressed size)``) stops them at the same 64 MiB either way.
 """
 from __future__ import annotations
 
@@ -45,13 +47,13 @@ from embviz.formats import load
 from embviz.errors import EmbvizError
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         emb = load(args["path"], **args["kwargs"])
         out = {"ok": True, "shape": list(emb.shape), "keys": emb.keys[:4]}
     except EmbvizError as exc:
         out = {"ok": False, "error": type(exc).__name__, "message": str(exc)}
-    out["seconds"] = time.perf_counter() - start
+    out["seconds"], out["cpu"] = time.perf_counter() - start, time.process_time() - cpu
 out["warnings"] = [f"{w.category.__name__}: {w.message}" for w in caught]
 print(json.dumps(out))
 """
@@ -119,8 +121,8 @@ def _encrypted_npz(folder: Path) -> Path:
     return out
 
 
-def _npz_bomb(path: Path, rows: int = 320_000, dim: int = 100) -> Path:
-    """numpy.savez_compressed's layout, streamed: one deflated member of zeros (128 MB)."""
+def _npz_bomb(path: Path, rows: int = 200_000, dim: int = 100) -> Path:
+    """numpy.savez_compressed's layout, streamed: one deflated member of zeros (80 MB)."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf, \
             zf.open("vectors.npy", "w", force_zip64=True) as m:
         np.lib.format.write_array_header_1_0(m, {"descr": "<f4", "fortran_order": False, "shape": (rows, dim)})
@@ -133,20 +135,20 @@ def _npz_bomb(path: Path, rows: int = 320_000, dim: int = 100) -> Path:
 def build(name: str, d: Path):
     """``(path, load kwargs)`` for one corpus entry."""
     rng = np.random.default_rng(0)
-    if name == "gzip of 128 MiB of '0', no line break":
-        return _gzip_repeat(d / "zeros.txt.gz", b"0" * MIB, 128 * MIB), {}
-    if name == "gzip of 128 MiB of projector rows":
-        return _gzip_repeat(d / "rows.tsv.gz", b"\t".join([b"0"] * 512) + b"\n", 128 * MIB), {}
+    if name == "gzip of 80 MiB of '0', no line break":
+        return _gzip_repeat(d / "zeros.txt.gz", b"0" * MIB, 80 * MIB), {}
+    if name == "gzip of 80 MiB of projector rows":
+        return _gzip_repeat(d / "rows.tsv.gz", b"\t".join([b"0"] * 512) + b"\n", 80 * MIB), {}
     if name == "gzip of one word2vec row repeated":
         row = b"the" + b" 0.1" * 300 + b"\n"
-        return _gzip_repeat(d / "same.txt.gz", row, 128 * MIB, head=b"9000000 300\n"), {}
+        return _gzip_repeat(d / "same.txt.gz", row, 80 * MIB, head=b"9000000 300\n"), {}
     if name == "gzip of a CSV bomb":
         head = ("key," + ",".join(f"v{i}" for i in range(100)) + "\n").encode()
-        return _gzip_repeat(d / "bomb.csv.gz", b"w" + b",0" * 100 + b"\n", 128 * MIB, head=head), {}
+        return _gzip_repeat(d / "bomb.csv.gz", b"w" + b",0" * 100 + b"\n", 80 * MIB, head=head), {}
     if name == "gzip of a .npy of zeros within the row limit":
-        return _gzip_repeat(d / "zeros.npy.gz", bytes(MIB), 128 * MIB, head=_npy_header((320_000, 100))), {}
+        return _gzip_repeat(d / "zeros.npy.gz", bytes(MIB), 80 * MIB, head=_npy_header((200_000, 100))), {}
     if name == "gzip of a word2vec binary of zeros":
-        return _gzip_repeat(d / "zeros.bin.gz", bytes(MIB), 128 * MIB, head=b"3000000 300\n"), {}
+        return _gzip_repeat(d / "zeros.bin.gz", bytes(MIB), 80 * MIB, head=b"3000000 300\n"), {}
     if name == ".npz bomb (deflated member of zeros)":
         return _npz_bomb(d / "bomb.npz"), {}
     if name == ".npy header beyond the row limit":
@@ -251,13 +253,13 @@ def build(name: str, d: Path):
 
 # name -> (expected: an error-message pattern, or "ok"; peak memory ceiling in MB)
 CORPUS = {
-    "gzip of 128 MiB of '0', no line break": (r"no line break within 8 MiB \(the max_line limit\)", CEILING_MB),
-    "gzip of 128 MiB of projector rows": (r"gzip data expands to more than 64 MiB", CEILING_MB),
+    "gzip of 80 MiB of '0', no line break": (r"no line break within 8 MiB \(the max_line limit\)", CEILING_MB),
+    "gzip of 80 MiB of projector rows": (r"gzip data expands to more than 64 MiB", CEILING_MB),
     "gzip of one word2vec row repeated": (r"duplicate key 'the' on lines 2 and 3", CEILING_MB),
     "gzip of a CSV bomb": (r"gzip data expands to more than 64 MiB", CSV_CEILING_MB),
     "gzip of a .npy of zeros within the row limit": (r"gzip data expands to more than 64 MiB", CEILING_MB),
     "gzip of a word2vec binary of zeros": (r"record 1 .*no space ending the key", CEILING_MB),
-    ".npz bomb (deflated member of zeros)": (r"member 'vectors\.npy' expands to 128,000,128 bytes, beyond the max_decompressed", CEILING_MB),
+    ".npz bomb (deflated member of zeros)": (r"member 'vectors\.npy' expands to 80,000,128 bytes, beyond the max_decompressed", CEILING_MB),
     ".npy header beyond the row limit": (r"more than 10,000,000 rows \(the max_rows limit\)", CEILING_MB),
     "Parquet beyond the row limit": (r"more than 10,000,000 rows \(the max_rows limit\)", CEILING_MB),
     "2 GiB sparse file .txt": (r"line 1: no line break within 8 MiB", CEILING_MB),
@@ -332,10 +334,10 @@ def test_hostile_file_is_named_or_loaded_within_bounds(corpus_dir, name):
     expected, ceiling = CORPUS[name]
     path, kwargs = build(name, corpus_dir)
     report, peak_mb = run_child(path, kwargs)
-    print(f"{name}: peak {peak_mb:.0f} MB, load {report['seconds']:.2f} s, "
+    print(f"{name}: peak {peak_mb:.0f} MB, load {report['seconds']:.2f} s ({report['cpu']:.2f} s CPU), "
           f"{'loaded' if report['ok'] else report['message'][-160:]}")  # pytest -s shows the corpus
     assert peak_mb <= ceiling, f"{name}: peak memory {peak_mb:.0f} MB, ceiling {ceiling} MB"
-    assert report["seconds"] <= LOAD_SECONDS, f"{name}: the load took {report['seconds']:.1f} s"
+    assert report["cpu"] <= LOAD_SECONDS, f"{name}: the load took {report['cpu']:.1f} s of CPU"
     if expected == "ok":
         shape, keys, warned = EXPECTED_OK[name]
         assert report["ok"], report
