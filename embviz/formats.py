@@ -106,6 +106,8 @@ def load(
     fmt = sniff_source(src) if format in (None, "auto") else _check_format(format, "readable")
     try:
         parts = FORMATS[fmt].reader(src, limit, progress, sidecar=metadata is None)
+        parts = _attach_keys_and_metadata(parts, src, keys, metadata, limit)
+        emb = _finish(parts, src, fmt)
     except MemoryError:
         raise EmbeddingFormatError("not enough memory to hold these vectors; pass limit= to read "
                                    "fewer rows", path=src.label) from None
@@ -116,8 +118,6 @@ def load(
     except UNEXPECTED as exc:  # a damaged file that got past every check: still named, never raw
         raise EmbeddingFormatError(f"could not be read as {FORMATS[fmt].label} ({type(exc).__name__}: "
                                    f"{str(exc)[:200]})", path=src.label) from None
-    parts = _attach_keys_and_metadata(parts, src, keys, metadata, limit)
-    emb = _finish(parts, src, fmt)
     report(progress, 1, 1, f"loaded {len(emb):,} vectors")
     return emb
 

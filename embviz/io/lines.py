@@ -4,7 +4,7 @@ The rule for every text format: a line ends at ``\\n``, ``\\r\\n`` or a lone ``\
 universal newlines, so files with classic-Mac line ends read as rows too); Unicode's own line
 separators (U+2028, U+2029, U+0085), which ``str.split`` would treat as spaces, are refused with
 the line they are on — embviz does not guess whether they end a row or belong to a key. No line
-may be longer than ``Limits.max_line``: a file without line breaks (a gzip of zeros, a sparse
+(with its line end) may be longer than ``Limits.max_line``: a file without line breaks (a gzip of zeros, a sparse
 file, a binary file read as text) is refused after at most that many bytes.
 
 >>> import io
@@ -101,6 +101,7 @@ class LineChunks:
             if lines:
                 self.lines_read += len(lines)
                 return lines
+
 
 def _first_break(data: bytes) -> int:
     n, r = data.find(b"\n"), data.find(b"\r")
