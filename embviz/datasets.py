@@ -23,7 +23,6 @@ installed without the repository).
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from numpy.lib.npyio import NpzFile
 
 from .embeddings import Embeddings
 from .errors import EmbeddingFormatError, MissingFileError
@@ -40,7 +38,6 @@ PACKAGE_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DATA_DIR_ENV = "EMBVIZ_DATA_DIR"
 DEMO_TABLE = "minilm_words.npz"
 DEMO_CORPUS = "corpus.txt.gz"
-META_PREFIX = "meta:"
 
 
 def data_dir() -> Path:
@@ -68,33 +65,15 @@ def bundled_path(filename: str) -> Path:
 def read_npz_table(path: Path) -> tuple[list[str], np.ndarray, pd.DataFrame]:
     """Read an ``.npz`` in embviz's convention: ``vectors``, ``keys`` and ``meta:<column>`` arrays.
 
-    Never unpickles (``allow_pickle=False``); a file that would need it, or lacks an array, raises
+    The one ``.npz`` reader (:func:`embviz.io.arrays.read_npz`), in its strict mode. Never
+    unpickles; a file that would need it, or lacks an array, raises
     :class:`EmbeddingFormatError` naming the file.
     """
-    try:
-        loaded = np.load(path, allow_pickle=False)
-        if isinstance(loaded, NpzFile):
-            with loaded as npz:
-                arrays = {name: npz[name] for name in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile) as exc:
-        raise EmbeddingFormatError(f"cannot read as .npz without pickle ({exc})", path=path) from None
-    if not isinstance(loaded, NpzFile):
-        raise EmbeddingFormatError("a single .npy array, expected an .npz archive", path=path)
-    missing = {"vectors", "keys"} - set(arrays)
-    if missing:
-        raise EmbeddingFormatError(f"missing array(s) {sorted(missing)}; found {sorted(arrays)}",
-                                   path=path)
-    keys = arrays["keys"]
-    if keys.ndim != 1 or keys.dtype.kind != "U":
-        raise EmbeddingFormatError(f"'keys' must be a 1-D unicode array, got {keys.dtype} "
-                                   f"with shape {keys.shape}", path=path)
-    columns = {name[len(META_PREFIX):]: array for name, array in arrays.items()
-               if name.startswith(META_PREFIX)}
-    for name, column in columns.items():
-        if column.shape != keys.shape:
-            raise EmbeddingFormatError(f"metadata column {name!r} has shape {column.shape}, "
-                                       f"expected {keys.shape}", path=path)
-    return keys.tolist(), arrays["vectors"], pd.DataFrame(columns)
+    from .io.arrays import read_npz
+    from .io.source import Source
+
+    parts = read_npz(Source.of(path), strict=True)
+    return parts.keys, parts.vectors, parts.metadata
 
 
 @lru_cache(maxsize=4)

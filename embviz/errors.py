@@ -143,3 +143,12 @@ class MissingFileError(EmbeddingFormatError, FileNotFoundError):
     It is both an :class:`EmbeddingFormatError` (a file that cannot be read) and a
     :class:`FileNotFoundError`, so callers that catch either keep working.
     """
+
+
+class EmbvizWarning(UserWarning):
+    """Base class of every warning embviz emits on purpose (the app shows them to the user)."""
+
+
+class LoadWarning(EmbvizWarning):
+    """A file loaded, but something about it deserves a word: values float32 changes (integers
+    beyond 2**24, rows that become identical or zero), or keys made up from row numbers."""

@@ -3,10 +3,15 @@
 :func:`load` takes a path, an upload ``(name, bytes)`` or a file-like object with ``.name``
 (Streamlit's ``UploadedFile``), tells the format from the content (:func:`sniff`), reads it —
 streaming, so ``limit=`` costs only the rows it keeps — and returns :class:`Embeddings`.
-:func:`save` writes one, choosing the format from the extension. Any file may be gzip-compressed.
+:func:`save` writes one, choosing the format from the extension, atomically (a temporary file
+beside it, renamed when complete). Any file may be gzip-compressed. The formats, their
+extensions, readers and writers are listed once, in :data:`FORMATS` (:mod:`embviz.io.registry`).
 
 Everything that can go wrong with a file raises :class:`EmbeddingFormatError` naming the file
-and, where it applies, the line or record and what was expected. Pickles are never opened.
+and, where it applies, the line or record and what was expected; bad arguments raise
+:class:`ParameterError`. Pickles are never opened. Reading is bounded (:mod:`embviz.io.limits`:
+decompressed size, line length, rows, dimensions). What float32 changes in the values, and keys
+made up from row numbers, are reported as :class:`~embviz.errors.LoadWarning`.
 
 >>> import embviz, tempfile, pathlib
 >>> emb = embviz.Embeddings(["king", "queen"], [[1.0, 0.0], [0.8, 0.6]])
@@ -23,70 +28,33 @@ and, where it applies, the line or record and what was expected. Pickles are nev
 """
 from __future__ import annotations
 
-import gzip
 import os
+import struct
+import warnings
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
 from .embeddings import Embeddings
-from .errors import EmbeddingFormatError, ParameterError
-from .io import arrays, binary, tables, text
-from .io.sniff import EXTENSIONS, check_not_pickle, sniff_source
+from .errors import EmbeddingFormatError, EmbvizError, LoadWarning, ParameterError
+from .io import tables
+from .io.limits import Limits
+from .io.lines import read_text_lines
+from .io.precision import to_float32
+from .io.registry import EXTENSIONS, FORMATS, FormatInfo
+from .io.rows import Parts, check_dim
+from .io.sniff import check_not_pickle, sniff_source
 from .io.source import Source
+from .io.writers import SIDECAR
 from .progress import report
 
 __all__ = ["FORMATS", "FormatInfo", "load", "save", "sniff"]
-
-
-@dataclass(frozen=True)
-class FormatInfo:
-    """What the dashboard and the command line show about a format."""
-
-    name: str
-    label: str
-    extensions: tuple[str, ...]
-    readable: bool
-    writable: bool
-    description: str
-
-
-FORMATS: dict[str, FormatInfo] = {f.name: f for f in (
-    FormatInfo("word2vec", "word2vec text", (".txt",), True, True,
-               "A header 'count dimensions', then one 'key v1 v2 …' line per vector."),
-    FormatInfo("word2vec-bin", "word2vec binary", (".bin",), True, True,
-               "word2vec's binary layout (as gensim and the C tool write it): header line, then "
-               "'key ' + float32 values per vector."),
-    FormatInfo("glove", "GloVe text", (".txt",), True, True,
-               "One 'key v1 v2 …' line per vector, no header (Stanford GloVe)."),
-    FormatInfo("fasttext", "fastText .vec", (".vec",), True, True,
-               "fastText's text vectors: word2vec text with a header."),
-    FormatInfo("projector", "TF Embedding Projector TSV", (".tsv",), True, True,
-               "vectors.tsv (tab-separated numbers) with metadata.tsv beside it (keys first)."),
-    FormatInfo("npy", "NumPy .npy", (".npy",), True, True,
-               "One N×D array; keys from keys=, '<name>.keys.txt' or metadata=."),
-    FormatInfo("npz", "NumPy .npz", (".npz",), True, True,
-               "Arrays 'vectors', 'keys' and 'meta:<column>' (embviz's own table format)."),
-    FormatInfo("csv", "CSV table", (".csv",), True, True,
-               "A key column, vector columns (v0, v1 … or all numeric) and metadata columns."),
-    FormatInfo("parquet", "Parquet table", (".parquet", ".pq"), True, True,
-               "A key column, a list column of vectors (or numeric columns) and metadata."),
-)}
-
-SIDECAR = ".metadata.tsv"  # metadata beside formats that cannot hold it
-
-
-@dataclass
-class _Parts:
-    keys: list[str] | None
-    vectors: np.ndarray
-    metadata: pd.DataFrame | None = None
-    stopped: bool = False
-    meta_has_keys: bool = False  # metadata's first (or key) column holds the keys
+KEYS_SIBLING = ".keys.txt"  # '<stem>.keys.txt' beside a .npy holds its keys, one per line
+UNEXPECTED = (ValueError, KeyError, IndexError, TypeError, RuntimeError, EOFError, struct.error,
+              zlib.error, NotImplementedError, UnicodeError, OverflowError)
 
 
 # -- public API ----------------------------------------------------------------------------------
@@ -107,54 +75,68 @@ def load(
     keys: object = None,
     progress: Callable | None = None,
     name: str | None = None,
+    limits: object = None,
 ) -> Embeddings:
     """Read embeddings from ``source``.
 
     source: a path (a folder means the projector's vectors.tsv + metadata.tsv), ``(name, bytes)``
         or a binary file-like object (its ``.name``, or ``name=``, hints at the format).
-    format: ``"auto"`` (sniff the content) or a name in :data:`FORMATS`.
+    format: ``"auto"`` (or ``None``: sniff the content) or a name in :data:`FORMATS`.
     limit: read only the first ``limit`` rows (streaming: the rest is never parsed).
     metadata: a table with one row per vector — a DataFrame, a path or an upload (TSV in the
         projector's layout, CSV or Parquet). Its key column gives the keys when the file has none.
     keys: the keys, for files without any (``.npy``, projector without metadata): a list, or a
-        text file with one key per line.
+        text file with one key per line. A ``.npy`` file's keys are otherwise read from
+        ``<stem>.keys.txt`` beside it (that exact name only), else rows are named 0, 1, … with a
+        :class:`LoadWarning`.
     progress: ``progress(done, total, message)``; returning ``True`` stops reading and returns
         the rows read so far.
     name: the file name when ``source`` is bare bytes or a stream without ``.name``.
+    limits: bounds on what the file may ask for — a dict such as ``{"max_rows": 20_000_000}``
+        or an :class:`embviz.io.limits.Limits`; defaults and ``EMBVIZ_MAX_*`` variables there.
 
     Raises :class:`EmbeddingFormatError` (naming the file, line or record, and what was expected)
-    for anything wrong with the input, including pickles, which are refused unopened.
+    for anything wrong with the input, including pickles, which are refused unopened, and
+    :class:`ParameterError` for arguments of the wrong kind.
     """
-    if limit is not None and (not isinstance(limit, (int, np.integer)) or limit < 1):
-        raise ParameterError("load", "limit", "a positive integer or None", limit)
-    src = Source.of(source, name)
+    _check_params(format, limit, metadata, keys, progress, name)
+    lim = Limits.resolve(limits)
+    src = Source.of(source, name, limits=lim)
     check_not_pickle(src)
     fmt = sniff_source(src) if format in (None, "auto") else _check_format(format, "readable")
-    reader = _READERS[fmt]
     try:
-        parts = reader(src, limit, progress, sidecar=metadata is None)
+        parts = FORMATS[fmt].reader(src, limit, progress, sidecar=metadata is None)
+        parts = _attach_keys_and_metadata(parts, src, keys, metadata, limit)
+        emb = _finish(parts, src, fmt)
     except MemoryError:
         raise EmbeddingFormatError("not enough memory to hold these vectors; pass limit= to read "
                                    "fewer rows", path=src.label) from None
-    parts = _attach_keys_and_metadata(parts, src, keys, metadata, limit)
-    if parts.keys is None:
-        parts.keys = [str(i) for i in range(len(parts.vectors))]
-    report(progress, 1, 1, f"loaded {len(parts.vectors):,} vectors")
-    try:
-        return Embeddings(parts.keys, parts.vectors, parts.metadata, name=src.stem, source=src.label)
-    except EmbeddingFormatError as exc:
-        raise EmbeddingFormatError(exc.reason, path=src.label) from None
+    except EmbvizError:
+        raise
+    except OSError as exc:
+        raise EmbeddingFormatError(f"could not be read ({exc.strerror or exc})", path=src.label) from None
+    except UNEXPECTED as exc:  # a damaged file that got past every check: still named, never raw
+        raise EmbeddingFormatError(f"could not be read as {FORMATS[fmt].label} ({type(exc).__name__}: "
+                                   f"{str(exc)[:200]})", path=src.label) from None
+    report(progress, 1, 1, f"loaded {len(emb):,} vectors")
+    return emb
 
 
 def save(emb: Embeddings, path: str | os.PathLike, format: str | None = None) -> list[Path]:
     """Write ``emb`` to ``path``; returns the files written.
 
-    The format follows the extension unless given (``.txt`` word2vec text, ``.bin`` binary,
-    ``.vec`` fastText, ``.tsv`` projector pair ``<stem>.tsv`` + ``<stem>_metadata.tsv`` — or
-    ``vectors.tsv`` + ``metadata.tsv`` when ``path`` is a folder —, ``.npz``, ``.csv``,
-    ``.parquet``, ``.npy`` + ``<stem>.keys.txt``). A trailing ``.gz`` compresses. Formats that
-    cannot hold metadata get a ``<stem>.metadata.tsv`` beside them, which :func:`load` reads.
+    The format follows the extension unless given (``.txt``/``.w2v`` word2vec text, ``.glove``
+    GloVe, ``.bin`` binary, ``.vec`` fastText, ``.tsv`` projector pair ``<stem>.tsv`` +
+    ``<stem>_metadata.tsv`` — or ``vectors.tsv`` + ``metadata.tsv`` when ``path`` is a folder —,
+    ``.npz``, ``.csv``, ``.parquet``/``.pq``, ``.npy`` + ``<stem>.keys.txt``). A trailing ``.gz``
+    compresses. Formats that cannot hold metadata get a ``<stem>.metadata.tsv`` beside them,
+    which :func:`load` reads. Every file is written to a temporary name and renamed once all are
+    complete: a failure leaves no partial file at any final path.
     """
+    if not isinstance(emb, Embeddings):
+        raise ParameterError("save", "emb", "an Embeddings", type(emb).__name__)
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError("save", "path", "a path", type(path).__name__)
     path = Path(path).expanduser()
     gz = path.name.lower().endswith(".gz")
     base = path.with_name(path.name[:-3]) if gz else path
@@ -169,10 +151,38 @@ def save(emb: Embeddings, path: str | os.PathLike, format: str | None = None) ->
                     f"one of {', '.join(FORMATS)}", path=path)
     else:
         format = _check_format(format, "writable")
-    return _WRITERS[format](emb, base, gz)
+    if not len(emb) or not emb.dim:
+        raise EmbeddingFormatError(f"nothing to write: the table is {len(emb)} × {emb.dim}; expected "
+                                   "at least one row and one dimension", path=path)
+    try:
+        return FORMATS[format].writer(emb, base, gz)
+    except OSError as exc:
+        raise EmbeddingFormatError(f"could not be written ({exc.strerror or exc})", path=path) from None
 
 
-# -- helpers ---------------------------------------------------------------------------------------
+# -- checks ---------------------------------------------------------------------------------------
+def _check_params(format, limit, metadata, keys, progress, name) -> None:
+    if format is not None and not isinstance(format, str):
+        raise ParameterError("load", "format", "'auto' or a format name (a str)", format)
+    if limit is not None and (isinstance(limit, (bool, np.bool_)) or not isinstance(limit, (int, np.integer))
+                              or limit < 1):
+        raise ParameterError("load", "limit", "a positive integer or None", limit)
+    if progress is not None and not callable(progress):
+        raise ParameterError("load", "progress", "a callable progress(done, total, message) or None",
+                             progress)
+    if name is not None and not isinstance(name, str):
+        raise ParameterError("load", "name", "a file name (a str) or None", name)
+    if metadata is not None and not isinstance(metadata, (pd.DataFrame, str, os.PathLike, tuple, bytes)) \
+            and not hasattr(metadata, "read"):
+        raise ParameterError("load", "metadata", "a DataFrame, a path, (name, bytes) or a file object",
+                             type(metadata).__name__)
+    if keys is not None and (isinstance(keys, (dict, set, int, float, bytes)) or not (
+            isinstance(keys, (str, os.PathLike, tuple, list, np.ndarray, pd.Series, pd.Index))
+            or hasattr(keys, "read"))):
+        raise ParameterError("load", "keys", "a list of keys, or a text file with one key per line",
+                             type(keys).__name__)
+
+
 def _check_format(name: str, ability: str) -> str:
     info = FORMATS.get(name)
     if info is None or not getattr(info, ability):
@@ -182,30 +192,75 @@ def _check_format(name: str, ability: str) -> str:
     return name
 
 
-def _attach_keys_and_metadata(parts: _Parts, src: Source, keys, metadata, limit) -> _Parts:
+def _finish(parts: Parts, src: Source, fmt: str) -> Embeddings:
+    """What every reader's result must satisfy, checked once: rows, dimensions, keys, float32."""
+    vectors = parts.vectors
+    n = len(vectors)
+    if vectors.ndim == 2:
+        check_dim(vectors.shape[1], src.limits, src.label)
+    if vectors.ndim != 2 or (n and vectors.shape[1] == 0):
+        raise EmbeddingFormatError(f"its vectors have shape {vectors.shape}: 0 dimensions; expected "
+                                   "at least one number per row", path=src.label)
+    if n == 0 and not parts.stopped:
+        raise EmbeddingFormatError("it holds no vectors (0 rows); expected at least one row",
+                                   path=src.label)
+    where = parts.where or (lambda r: f"row {r + 1}")
+    notes = list(parts.warnings)
+    if parts.keys is None:
+        parts.keys = [str(i) for i in range(n)]
+        notes.append(f"it holds no keys, so its rows are named 0 … {max(n - 1, 0)}; {_keys_hint(src, fmt)}")
+    elif "" in parts.keys:
+        raise EmbeddingFormatError(f"{where(parts.keys.index(''))}: the key is empty; expected a "
+                                   "non-empty key on every row", path=src.label)
+    vectors, changed = to_float32(vectors, src.label, where)
+    for note in notes + changed:
+        warnings.warn(f"{src.label}: {note}", LoadWarning, stacklevel=3)
+    try:
+        return Embeddings(parts.keys, vectors, parts.metadata, name=src.stem, source=src.label)
+    except EmbeddingFormatError as exc:
+        raise EmbeddingFormatError(exc.reason, path=src.label) from None
+
+
+def _keys_hint(src: Source, fmt: str) -> str:
+    if fmt == "npy":
+        return (f"pass keys= (a list, or a text file with one key per line) or put them, one per "
+                f"line, in {src.stem + KEYS_SIBLING!r} beside it")
+    if fmt == "projector":
+        return "put metadata.tsv (keys in its first column) beside it, or pass metadata="
+    if fmt == "npz":
+        return "add a 'keys' array of strings to the archive, or pass keys="
+    return "give the file a key column (with a header row naming it), or pass keys="
+
+
+# -- keys and metadata from beside the file -------------------------------------------------------
+def _attach_keys_and_metadata(parts: Parts, src: Source, keys, metadata, limit) -> Parts:
     n = len(parts.vectors)
     if parts.stopped:
         limit = n  # stopped early: keys and metadata are cut like a limit
     if metadata is not None:
-        table, label = _metadata_table(metadata)
+        table, label = _metadata_table(metadata, src.limits, limit)
         parts.metadata, parts.meta_has_keys = _fit_rows(table, n, label, src, limit), True
+    elif parts.metadata_label is not None:
+        parts.metadata = _fit_rows(parts.metadata, n, parts.metadata_label, src, limit)
     elif parts.metadata is None:
         parts = _sidecar_metadata(parts, src, limit)
     if keys is not None:
         parts.keys = _explicit_keys(keys, n, src, limit)
     elif parts.keys is None and src.suffix == ".npy":
-        parts.keys = _sibling_keys(src, n, limit)
+        sib = src.sibling(src.stem + KEYS_SIBLING)
+        if sib is not None:
+            parts.keys = _explicit_keys(sib, n, src, limit)
     if parts.meta_has_keys and parts.metadata is not None and len(parts.metadata.columns):
         parts.keys, parts.metadata = _split_key_column(parts.metadata, parts.keys)
     return parts
 
 
-def _metadata_table(metadata) -> tuple[pd.DataFrame, str]:
+def _metadata_table(metadata, limits: Limits, limit) -> tuple[pd.DataFrame, str]:
     if isinstance(metadata, pd.DataFrame):
         return metadata.reset_index(drop=True), "metadata"
-    msrc = Source.of(metadata)
+    msrc = Source.of(metadata, limits=limits, folder=False, param="metadata")
     check_not_pickle(msrc)
-    return tables.read_metadata_table(msrc), msrc.label
+    return tables.read_metadata_table(msrc, limit), msrc.label
 
 
 def _fit_rows(table: pd.DataFrame, n: int, label: str, src: Source, limit) -> pd.DataFrame:
@@ -229,8 +284,8 @@ def _split_key_column(meta: pd.DataFrame, keys: list[str] | None):
 
 def _explicit_keys(keys, n: int, src: Source, limit) -> list[str]:
     if isinstance(keys, (str, os.PathLike, tuple, Source)) or hasattr(keys, "read"):
-        ksrc = Source.of(keys)
-        values, label = tables.read_text_lines(ksrc), ksrc.label
+        ksrc = Source.of(keys, limits=src.limits, folder=False, param="keys")
+        values, label = read_text_lines(ksrc, "keys file", stop=limit), ksrc.label
     else:
         values, label = [str(k) for k in keys], "keys"
     if len(values) == n or (limit is not None and n == limit and len(values) > n):
@@ -239,18 +294,10 @@ def _explicit_keys(keys, n: int, src: Source, limit) -> list[str]:
                                "key per vector", path=label)
 
 
-def _sibling_keys(src: Source, n: int, limit) -> list[str] | None:
-    for suffix in (".keys.txt", ".txt"):
-        sib = src.sibling(src.stem + suffix)
-        if sib is not None:
-            return _explicit_keys(sib, n, src, limit)
-    return None
-
-
-def _sidecar_metadata(parts: _Parts, src: Source, limit) -> _Parts:
+def _sidecar_metadata(parts: Parts, src: Source, limit) -> Parts:
     sib = src.sibling(src.stem + SIDECAR)
     if sib is not None:
-        table = tables.read_projector_metadata(sib)
+        table = tables.read_projector_metadata(sib, limit)
         parts.metadata = _fit_rows(table, len(parts.vectors), sib.label, src, limit)
         parts.meta_has_keys = True
         if parts.keys is not None:
@@ -260,153 +307,3 @@ def _sidecar_metadata(parts: _Parts, src: Source, limit) -> _Parts:
                     f"the keys in its first column do not match {src.name!r} row by row; "
                     "expected the same keys in the same order", path=sib.label)
     return parts
-
-
-# -- readers ---------------------------------------------------------------------------------------
-def _read_word2vec(src, limit, progress, sidecar=True):
-    keys, vectors, stopped = text.read_text(src, header=True, limit=limit, progress=progress)
-    return _Parts(keys, vectors, stopped=stopped)
-
-
-def _read_glove(src, limit, progress, sidecar=True):
-    keys, vectors, stopped = text.read_text(src, header=False, limit=limit, progress=progress)
-    return _Parts(keys, vectors, stopped=stopped)
-
-
-def _read_binary(src, limit, progress, sidecar=True):
-    keys, vectors, stopped = binary.read_word2vec_binary(src, limit=limit, progress=progress)
-    return _Parts(keys, vectors, stopped=stopped)
-
-
-def _read_projector(src, limit, progress, sidecar=True):
-    folder = src.is_dir()
-    vsrc = Source(label=str(src.path / "vectors.tsv"), path=src.path / "vectors.tsv") if folder else src
-    _, vectors, stopped = text.read_text(vsrc, header=False, keyed=False, limit=limit,
-                                         progress=progress)
-    parts = _Parts(None, vectors, stopped=stopped, meta_has_keys=True)
-    names = ["metadata.tsv"] if folder else [f"{src.stem}_metadata.tsv", f"{src.stem}.metadata.tsv",
-                                             "metadata.tsv"]
-    if not sidecar:
-        names = []
-    for candidate in names:
-        msrc = vsrc.sibling(candidate)
-        if msrc is not None:
-            table = tables.read_projector_metadata(msrc)
-            parts.metadata = _fit_rows(table, len(vectors), msrc.label, vsrc, limit)
-            break
-    return parts
-
-
-def _read_npy(src, limit, progress, sidecar=True):
-    return _Parts(None, arrays.read_npy(src, limit))
-
-
-def _read_npz(src, limit, progress, sidecar=True):
-    keys, vectors, meta = arrays.read_npz(src, limit)
-    return _Parts(keys, vectors, meta)
-
-
-def _read_csv(src, limit, progress, sidecar=True):
-    keys, vectors, meta = tables.read_csv(src, limit)
-    return _Parts(keys, vectors, meta)
-
-
-def _read_parquet(src, limit, progress, sidecar=True):
-    keys, vectors, meta = tables.read_parquet(src, limit)
-    return _Parts(keys, vectors, meta)
-
-
-_READERS = {
-    "word2vec": _read_word2vec, "fasttext": _read_word2vec, "glove": _read_glove,
-    "word2vec-bin": _read_binary, "projector": _read_projector, "npy": _read_npy,
-    "npz": _read_npz, "csv": _read_csv, "parquet": _read_parquet,
-}
-
-
-# -- writers ---------------------------------------------------------------------------------------
-def _target(path: Path, gz: bool) -> Path:
-    return path.with_name(path.name + ".gz") if gz else path
-
-
-class _Output:
-    """Write to a temporary name, then rename: a failed save leaves no half-written file."""
-
-    def __init__(self, path: Path, gz: bool):
-        self.path = _target(path, gz)
-        self.tmp = self.path.with_name(f".{self.path.name}.part")
-        self.gz = gz
-
-    def __enter__(self) -> BinaryIO:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.raw = open(self.tmp, "wb")
-        self.f = gzip.GzipFile(fileobj=self.raw, mode="wb", mtime=0) if self.gz else self.raw
-        return self.f
-
-    def __exit__(self, kind, exc, tb) -> None:
-        if self.f is not self.raw:
-            self.f.close()
-        self.raw.close()
-        if kind is None:
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
-
-
-def _with_sidecar(emb: Embeddings, path: Path, gz: bool, written: list[Path]) -> list[Path]:
-    if len(emb.metadata.columns):
-        with _Output(path.with_name(path.stem + SIDECAR), gz) as f:
-            tables.write_projector_metadata(f, emb.keys, emb.metadata, label=str(path))
-        written.append(_target(path.with_name(path.stem + SIDECAR), gz))
-    return written
-
-
-def _text_writer(header: bool):
-    def write(emb: Embeddings, path: Path, gz: bool) -> list[Path]:
-        with _Output(path, gz) as f:
-            text.write_text(f, emb.keys, emb.vectors, header=header, label=str(path))
-        return _with_sidecar(emb, path, gz, [_target(path, gz)])
-    return write
-
-
-def _write_binary(emb: Embeddings, path: Path, gz: bool) -> list[Path]:
-    with _Output(path, gz) as f:
-        binary.write_word2vec_binary(f, emb.keys, emb.vectors, label=str(path))
-    return _with_sidecar(emb, path, gz, [_target(path, gz)])
-
-
-def _write_projector(emb: Embeddings, path: Path, gz: bool) -> list[Path]:
-    if path.is_dir() or not path.suffix:
-        vec, meta = path / "vectors.tsv", path / "metadata.tsv"
-    else:
-        vec, meta = path, path.with_name(path.stem + "_metadata.tsv")
-    with _Output(meta, gz) as f:  # first: it refuses keys the TSV cannot hold
-        tables.write_projector_metadata(f, emb.keys, emb.metadata, label=str(meta))
-    with _Output(vec, gz) as f:
-        text.write_text(f, None, emb.vectors, header=False, sep="\t", label=str(vec))
-    return [_target(vec, gz), _target(meta, gz)]
-
-
-def _write_npy(emb: Embeddings, path: Path, gz: bool) -> list[Path]:
-    text.check_keys_for_text(emb.keys, str(path), forbidden="\r\n")
-    with _Output(path, gz) as f:
-        np.lib.format.write_array(f, emb.vectors, allow_pickle=False)
-    keys_path = path.with_name(path.stem + ".keys.txt")
-    with _Output(keys_path, gz) as f:
-        f.write(("\n".join(emb.keys) + "\n").encode("utf-8"))
-    return _with_sidecar(emb, path, gz, [_target(path, gz), _target(keys_path, gz)])
-
-
-def _table_writer(write_fn):
-    def write(emb: Embeddings, path: Path, gz: bool) -> list[Path]:
-        with _Output(path, gz) as f:
-            write_fn(f, emb.keys, emb.vectors, emb.metadata, label=str(path))
-        return [_target(path, gz)]
-    return write
-
-
-_WRITERS = {
-    "word2vec": _text_writer(True), "fasttext": _text_writer(True), "glove": _text_writer(False),
-    "word2vec-bin": _write_binary, "projector": _write_projector, "npy": _write_npy,
-    "npz": _table_writer(arrays.write_npz), "csv": _table_writer(tables.write_csv),
-    "parquet": _table_writer(tables.write_parquet),
-}

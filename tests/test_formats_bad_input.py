@@ -85,12 +85,20 @@ def test_gzip_cut_short_or_corrupt(tmp_path):
 
 
 def test_absurd_header_in_a_gzip_stream_allocates_nothing(tmp_path):
-    """Size is unknown inside gzip: nothing is preallocated from the header's claim."""
+    """Size is unknown inside gzip: nothing is preallocated from the header's claim; a claim
+    beyond the row limit is refused at once (it used to be read to the end first)."""
     path = write(tmp_path, "v.txt.gz", gzip.compress(b"99999999999 300\na" + b" 0.5" * 300 + b"\n"))
-    with pytest.raises(EmbeddingFormatError, match=r"announces 99999999999 rows, but the file ends after 1"):
+    with pytest.raises(EmbeddingFormatError, match=r"line 1: the header announces 99,999,999,999 rows, "
+                                                  r"more than the max_rows limit of 10,000,000"):
+        load(path)
+    path = write(tmp_path, "w.txt.gz", gzip.compress(b"5000000 300\na" + b" 0.5" * 300 + b"\n"))
+    with pytest.raises(EmbeddingFormatError, match=r"announces 5000000 rows, but the file ends after 1"):
         load(path)
     path = write(tmp_path, "v.bin.gz", gzip.compress(binary_file([("a", [1.0, 2.0])], "99999999999 2")))
-    with pytest.raises(EmbeddingFormatError, match=r"announces 99999999999 records, but the file ends after 1"):
+    with pytest.raises(EmbeddingFormatError, match=r"announces 99,999,999,999 records, more than the max_rows"):
+        load(path)
+    path = write(tmp_path, "w.bin.gz", gzip.compress(binary_file([("a", [1.0, 2.0])], "5000000 2")))
+    with pytest.raises(EmbeddingFormatError, match=r"announces 5000000 records, but the file ends after 1"):
         load(path)
 
 

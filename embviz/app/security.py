@@ -22,13 +22,14 @@ import os
 from pathlib import Path
 
 from embviz.errors import InputError
+from embviz.io.registry import UPLOAD_SUFFIXES
 
 DATA_DIRS_ENV = "EMBVIZ_DATA_DIRS"
 FILE_ENV = "EMBVIZ_FILE"
 MAX_UPLOAD_ENV = "EMBVIZ_MAX_UPLOAD_MB"
 DEFAULT_MAX_UPLOAD_MB = 200        # keep equal to server.maxUploadSize in .streamlit/config.toml
 MAX_LISTED = 500
-SUFFIXES = (".txt", ".vec", ".bin", ".tsv", ".npy", ".npz", ".csv", ".parquet", ".gz", ".w2v", ".glove")
+SUFFIXES = UPLOAD_SUFFIXES  # the format table's extensions, each also with .gz
 
 
 def data_dirs() -> list[Path]:

@@ -13,6 +13,7 @@ import streamlit as st
 import embviz
 from embviz import Embeddings
 from embviz.errors import InputError
+from embviz.io import registry
 from embviz.app import common, present, security, sources, state, text
 
 SOURCES = {
@@ -194,8 +195,7 @@ def _source_controls(source: str) -> None:
         limit = security.max_upload_bytes() / 1024**2
         st.file_uploader(
             "Embeddings file", accept_multiple_files=True, key="sidebar_upload", on_change=_on_upload,
-            help=("word2vec text/binary, GloVe, fastText .vec, .npy/.npz, CSV, Parquet (optionally .gz), "
-                  f"or a TF-projector pair (vectors.tsv + metadata.tsv). Up to {limit:,.0f} MB."),
+            type=registry.upload_types(), help=registry.upload_help() + f" Up to {limit:,.0f} MB.",
         )
         st.caption("The file opens as a table of this session (listed under "
                    "'Made in this session'); until it loads, the previous data stays.")

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EmbeddingFormatError
+from .limits import Limits, size_text
+from .rows import Parts, check_dim, check_rows
 from .source import GuardedGzip, Source, refuse_pickle
 
 META_PREFIX = "meta:"
@@ -26,12 +28,17 @@ VECTOR_NAMES = ("vectors", "embeddings", "embedding", "vecs", "weights", "matrix
 HEADER_ERRORS = (ValueError, OSError, SyntaxError, TypeError, KeyError, EOFError, MemoryError,
                  NotImplementedError,
                  tokenize.TokenError, zipfile.BadZipFile, zlib.error)
+MAX_MEMBERS = 10_000
 KEY_NAMES = ("keys", "words", "tokens", "vocab", "labels", "index_to_key", "names", "ids")
 
 
 def read_npy_stream(f: BinaryIO, label: str, limit: int | None = None, *,
-                    size: int | None = None, what: str = "array") -> np.ndarray:
-    """Read a ``.npy`` stream (only ``limit`` leading rows of a C-order array)."""
+                    size: int | None = None, what: str = "array", limits: Limits | None = None,
+                    matrix: bool = False) -> np.ndarray:
+    """Read a ``.npy`` stream (only ``limit`` leading rows of a C-order array).
+
+    ``matrix=True`` checks, from the header and before any data is read, that it is a 2-D
+    numeric array within ``limits`` (rows and dimensions)."""
     fmt = np.lib.format
     try:
         version = fmt.read_magic(f)
@@ -46,6 +53,9 @@ def read_npy_stream(f: BinaryIO, label: str, limit: int | None = None, *,
     if dtype.hasobject:
         raise refuse_pickle(label, f"the {what} holds Python objects, which NumPy stores "
                                    "as a pickle (it would need allow_pickle=True)")
+    if matrix:
+        rows_read = (min(shape[0], limit), shape[1]) if limit and len(shape) == 2 and not fortran else shape
+        check_shape(rows_read, dtype, label, what, limits or Limits.current())
     rows = shape[0] if shape else 1
     take = rows if limit is None or fortran or len(shape) != 2 else min(rows, limit)
     count = take * int(np.prod(shape[1:], dtype=np.int64)) if shape else 1
@@ -93,31 +103,37 @@ def _read_exact(f: BinaryIO, nbytes: int, label: str, what: str, *, trusted: boo
     return buf
 
 
-def check_matrix(arr: np.ndarray, label: str, what: str = "array") -> np.ndarray:
-    if arr.ndim != 2 or arr.dtype.kind not in "fiub":
+def check_shape(shape: tuple, dtype: np.dtype, label: str, what: str, limits: Limits) -> None:
+    """A 2-D numeric matrix within the row and dimension limits (from its header alone)."""
+    if len(shape) != 2 or dtype.kind not in "fiub":
         raise EmbeddingFormatError(
-            f"the {what} has shape {arr.shape} and dtype {arr.dtype}; expected a 2-D numeric "
+            f"the {what} has shape {shape} and dtype {dtype}; expected a 2-D numeric "
             "matrix (rows × dimensions)", path=label)
-    return arr
+    check_rows(shape[0], limits, label)
+    check_dim(shape[1], limits, label, what=f"dimensions in the {what}")
 
 
-def read_npy(src: Source, limit: int | None = None) -> np.ndarray:
+def read_npy(src: Source, limit: int | None = None) -> Parts:
     with src.open() as f:
-        return check_matrix(read_npy_stream(f, src.label, limit, size=src.size), src.label)
+        arr = read_npy_stream(f, src.label, limit, size=src.size, limits=src.limits, matrix=True)
+    return Parts(None, arr)
 
 
 # -- npz ----------------------------------------------------------------------------------------
-def read_npz(src: Source, limit: int | None = None):
-    """Keys (or ``None``), the vectors and a metadata frame from an ``.npz`` archive."""
+def read_npz(src: Source, limit: int | None = None, *, strict: bool = False) -> Parts:
+    """Keys (or ``None``), the vectors and a metadata frame from an ``.npz`` archive.
+
+    ``strict``: embviz's own convention only — arrays ``vectors`` and ``keys`` (unicode) must be
+    there (the bundled tables)."""
     try:
-        return _read_npz(src, limit)
+        return _read_npz(src, limit, strict)
     except EmbeddingFormatError:
         raise
     except HEADER_ERRORS as exc:
         raise EmbeddingFormatError(f"the .npz archive is damaged ({exc})", path=src.label) from None
 
 
-def _read_npz(src: Source, limit: int | None):
+def _read_npz(src: Source, limit: int | None, strict: bool = False):
     with src.open() as f:
         raw = io.BytesIO(f.read()) if isinstance(f, GuardedGzip) else f
         try:
@@ -126,19 +142,35 @@ def _read_npz(src: Source, limit: int | None):
             raise EmbeddingFormatError(f"not a valid .npz (zip) archive ({exc})",
                                        path=src.label) from None
         with zf:
+            if len(zf.infolist()) > MAX_MEMBERS:
+                raise EmbeddingFormatError(
+                    f"the archive holds {len(zf.infolist()):,} members; expected at most "
+                    f"{MAX_MEMBERS:,} arrays (vectors, keys and metadata columns)", path=src.label)
             members = {n.removesuffix(".npy"): n for n in zf.namelist()}
             headers = {name: _header(zf, member, src.label) for name, member in members.items()}
+            if strict:
+                _check_convention(headers, src.label)
             vec_name = _pick_vectors(headers, src.label)
             key_name = next((k for k in KEY_NAMES if k in headers and len(headers[k][0]) == 1), None)
+            budget = [src.limits.decompressed_limit(src.raw_size)]
 
-            def load(name: str, rows: int | None) -> np.ndarray:
+            def load(name: str, rows: int | None, matrix: bool = False) -> np.ndarray:
                 info = zf.getinfo(members[name])
+                if info.compress_type != zipfile.ZIP_STORED:
+                    budget[0] -= info.file_size
+                    if budget[0] < 0:
+                        raise EmbeddingFormatError(
+                            f"member {members[name]!r} expands to {info.file_size:,} bytes, beyond "
+                            f"the max_decompressed limit ({size_text(src.limits.decompressed_limit(src.raw_size))}"
+                            f" for this {size_text(src.raw_size)} archive); "
+                            f"{src.limits.how_to_raise('max_decompressed')}", path=src.label)
                 # deflate expands at most ~1032:1: beyond that the directory's size is a lie
                 size = info.file_size if info.file_size <= info.compress_size * 1100 + (1 << 16) else None
                 with zf.open(info) as m:
-                    return read_npy_stream(m, src.label, rows, size=size, what=f"array {name!r}")
+                    return read_npy_stream(m, src.label, rows, size=size, what=f"array {name!r}",
+                                           limits=src.limits, matrix=matrix)
 
-            vectors = check_matrix(load(vec_name, limit), src.label, f"array {vec_name!r}")
+            vectors = load(vec_name, limit, matrix=True)
             n = len(vectors)
             keys = None
             if key_name is not None:
@@ -158,24 +190,44 @@ def _read_npz(src: Source, limit: int | None):
                             f"metadata array {name!r} has shape {col.shape}; expected 1-D",
                             path=src.label)
                     meta[name[len(META_PREFIX):]] = col[:n]
-    return keys, vectors, pd.DataFrame(meta, index=pd.RangeIndex(n))
+    return Parts(keys, vectors, pd.DataFrame(meta, index=pd.RangeIndex(n)))
 
 
 def _header(zf: zipfile.ZipFile, member: str, label: str):
     """Shape and dtype of a member, from its header only (object arrays are refused here)."""
     fmt = np.lib.format
+    info = zf.getinfo(member)
+    if info.flag_bits & 0x1:
+        raise EmbeddingFormatError(f"member {member!r} is encrypted (password-protected); embviz "
+                                   "reads only unencrypted archives, as numpy.savez writes them",
+                                   path=label)
     try:
         with zf.open(member) as m:
             version = fmt.read_magic(m)
             reader = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
             shape, _, dtype = reader(m)
-    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+    except NotImplementedError as exc:
+        raise EmbeddingFormatError(
+            f"member {member!r} uses a compression method Python's zipfile cannot read ({exc}); "
+            "expected stored or deflated members, as numpy.savez(_compressed) writes them",
+            path=label) from None
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise EmbeddingFormatError(f"member {member!r} is not a .npy array ({exc})",
                                    path=label) from None
     if dtype.hasobject:
         raise refuse_pickle(label, f"array {member!r} holds Python objects, which NumPy stores as "
                                    "a pickle (it would need allow_pickle=True)")
     return shape, dtype
+
+
+def _check_convention(headers: dict, label: str) -> None:
+    missing = sorted({"vectors", "keys"} - set(headers))
+    if missing:
+        raise EmbeddingFormatError(f"missing array(s) {missing}; found {sorted(headers)}", path=label)
+    shape, dtype = headers["keys"]
+    if len(shape) != 1 or dtype.kind != "U":
+        raise EmbeddingFormatError(f"'keys' must be a 1-D unicode array, got {dtype} with shape "
+                                   f"{shape}", path=label)
 
 
 def _pick_vectors(headers: dict, label: str) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import EmbeddingFormatError
 from ..progress import report
-from .rows import RowSink, check_finite_block, check_unique, parse_header
+from .rows import Parts, RowSink, UniqueKeys, check_finite_block, check_header_rows, parse_header
 from .source import GuardedGzip, Source
 
 BLOCK = 4 << 20
@@ -25,20 +25,21 @@ MAX_KEY = 10_000  # bytes; a longer "key" means the file is not what it claims
 
 def read_word2vec_binary(
     src: Source, *, limit: int | None = None, progress: Callable | None = None
-) -> tuple[list[str], np.ndarray, bool]:
+) -> Parts:
     """Keys, an N×D float32 matrix and whether a progress callback stopped the read."""
     with src.open() as f:
         raw = f.readline(4096)
         if not raw:
             raise EmbeddingFormatError("the file is empty; expected a header 'count dimensions'",
                                        path=src.label)
-        n, d = parse_header(raw, src.label)
+        n, d = parse_header(raw, src.label, src.limits)
         size = src.size
         if size is not None and n * (4 * d + 2) > size - len(raw):
             raise EmbeddingFormatError(
                 f"header claims {n} records of {d} float32 values (at least "
                 f"{n * (4 * d + 2):,} bytes), but the file has only {size:,} bytes; the file is "
                 "cut short or the header is wrong", path=src.label, line=1)
+        check_header_rows(n, src.limits, src.label, unit="records", limit=limit)
         want = n if limit is None else min(n, limit)
         return _Records(src, f, n, d, len(raw), progress).read(want, trusted=size is not None)
 
@@ -72,6 +73,7 @@ class _Records:
         # preallocate only what the file's size has vouched for (not for gzip streams)
         sink = RowSink(self.d, want if trusted else None)
         keys: list[str] = []
+        unique = UniqueKeys(self.label, unit="record")
         stopped = False
         per_block = max(1, BLOCK // (self.rec + 8))
         while len(keys) < want and not stopped:
@@ -81,6 +83,7 @@ class _Records:
             block = sink.reserve(min(per_block, want - first))
             count = self._records(keys, want, block)
             sink.commit(count)
+            unique.add(keys[first:], keys)
             check_finite_block(block[:count], self.label, lambda r, first=first: first + r + 1,
                                unit="record")
             stopped = report(self.progress, self._position(), self.src.raw_size,
@@ -91,8 +94,7 @@ class _Records:
                 "it is cut short or the header is wrong", path=self.label)
         if want == self.n and not stopped:
             self._check_tail()
-        check_unique(keys, self.label, unit="record")
-        return keys, sink.result(), stopped
+        return Parts(keys, sink.result(), stopped=stopped, where=lambda r: f"record {r + 1}")
 
     def _position(self) -> int:
         raw = self.f.raw if isinstance(self.f, GuardedGzip) else self.f
@@ -115,6 +117,11 @@ class _Records:
                 pos += 1
             sp = buf.find(b" ", pos, pos + MAX_KEY)
             end = sp + 1 + rec
+            if sp < 0 and len(buf) - pos >= MAX_KEY:  # a whole key's worth of bytes, no space
+                view.release()
+                raise EmbeddingFormatError(
+                    f"{self._where(len(keys), pos)}: no space ending the key within {MAX_KEY:,} "
+                    "bytes; expected a key, a space and binary float32 values", path=self.label)
             if sp < 0 or end > len(buf):
                 if count:
                     break

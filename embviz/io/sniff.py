@@ -8,22 +8,29 @@ the extension only when the content is ambiguous.
 'glove'
 >>> sniff_source(Source.of(("x", b"0.1\\t0.2\\n0.3\\t0.4\\n")))
 'projector'
+>>> sniff_source(Source.of(("x", b"1.0e+00 2.0e+00\\n3.0e+00 4.0e+00\\n")))  # np.savetxt: no keys
+'projector'
+
+The rules, in order: magic bytes (from the format table); a first line of exactly two integers is
+a word2vec header (binary if what follows is not text) — two or more integers followed by a row
+of a key and decimals is a damaged header, refused; lines that all hold tabs are the projector's
+vectors (all numbers) or a TSV table; lines with the same number of commas are CSV; lines whose
+every field is a number have no keys (the projector's layout, also what ``np.savetxt`` writes:
+the first column is never taken as keys); lines of a key and numbers are GloVe; anything else
+goes by the extension.
 """
 from __future__ import annotations
 
 import re
 
 from ..errors import EmbeddingFormatError
+from .registry import EXTENSIONS, FORMATS, MAGIC
 from .rows import is_number
 from .source import PICKLE_EXTENSIONS, Source, refuse_pickle
 
-HEADER = re.compile(rb"^\s*\d+[ \t]+\d+\s*$")
+HEADER = re.compile(rb"^\s*\d+[ \t]+\d+\s*$", re.ASCII)
+INTEGERS = re.compile(r"^\s*\d+(?:[ \t]+\d+)+\s*$", re.ASCII)
 TEXT_BYTES = frozenset(b"0123456789+-.eE \t\r\nnaNAifIF")  # what a row of numbers is made of
-EXTENSIONS = {
-    ".txt": "word2vec", ".vec": "fasttext", ".bin": "word2vec-bin", ".tsv": "projector",
-    ".npy": "npy", ".npz": "npz", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
-    ".glove": "glove",
-}
 
 
 def check_not_pickle(src: Source) -> None:
@@ -50,11 +57,10 @@ def sniff_source(src: Source) -> str:
     head = src.head(1 << 16).removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
     if not head.strip():
         raise EmbeddingFormatError("the file is empty; expected embeddings", path=src.label)
-    for magic, name in ((b"\x93NUMPY", "npy"), (b"PK\x03\x04", "npz"), (b"PK\x05\x06", "npz"),
-                        (b"PAR1", "parquet")):
+    for magic, name in MAGIC:
         if head.startswith(magic):
             return name
-    first, _, rest = head.partition(b"\n")
+    first, rest = _first_line(head)
     if HEADER.match(first):
         if _binary_after_header(rest, int(first.split()[1])):
             return "word2vec-bin"
@@ -62,16 +68,30 @@ def sniff_source(src: Source) -> str:
     return _sniff_text(src, head)
 
 
+def _first_line(head: bytes) -> tuple[bytes, bytes]:
+    """Line 1 and what follows it; lines end at \\n, \\r\\n or \\r (see :mod:`.lines`)."""
+    ends = [i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0]
+    if not ends:
+        return head, b""
+    cut = min(ends)
+    skip = 2 if head[cut:cut + 2] == b"\r\n" else 1
+    return head[:cut], head[cut + skip:]
+
+
 def _binary_after_header(rest: bytes, dim: int) -> bool:
-    """Text if the first row reads as a key and ``dim`` numbers (or is cut by the sample)."""
-    line = rest.split(b"\n", 1)[0]
-    sp = line.find(b" ")
-    if sp < 0:
-        return len(rest) > len(line)  # a whole line without a space: not a text row
-    values = line[sp + 1:]
-    if any(b not in TEXT_BYTES for b in values):
+    """Text if the first row after the header is UTF-8 text without control bytes holding a key
+    and at least ``dim`` fields (or is cut short by the sample); binary otherwise."""
+    line, after = _first_line(rest)
+    cut = not after and len(line) == len(rest)  # the sample ends inside the first row
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not (cut and exc.start >= len(line) - 3):  # a character cut by the sample is fine
+            return True
+        text = line[:exc.start].decode("utf-8")
+    if any(ord(c) < 32 and c != "\t" for c in text):
         return True
-    return len(rest) > len(line) and len(values.split()) < dim
+    return not cut and len(text.split()) < dim + 1
 
 
 def _sniff_text(src: Source, head: bytes) -> str:
@@ -82,6 +102,7 @@ def _sniff_text(src: Source, head: bytes) -> str:
     lines = lines[:20]
     if not lines:
         return _by_extension(src, "nothing but blank lines")
+    _refuse_damaged_header(src, lines)
     if all("\t" in ln for ln in lines):
         fields = lines[0].split("\t")
         if all(is_number(x) for x in fields):
@@ -89,12 +110,29 @@ def _sniff_text(src: Source, head: bytes) -> str:
         return "csv"
     if "," in lines[0] and len({ln.count(",") for ln in lines}) == 1 and not _glove_row(lines[0]):
         return "csv"
+    if all(is_number(x) for ln in lines for x in ln.split()):
+        return "projector"  # numbers only: no keys (np.savetxt), never the first column
     dims = [_trailing_numbers(ln) for ln in lines[:2]]  # later rows may be damaged: the reader says where
     if dims[0] >= 1 and all(d >= dims[0] for d in dims):
         return "glove"
     if all(is_number(x) for x in lines[0].split()):
         return "projector"
     return _by_extension(src, f"first line {lines[0][:50]!r}")
+
+
+def _refuse_damaged_header(src: Source, lines: list[str]) -> None:
+    """A first line of integers over a row of a key and decimals: a word2vec header that is not
+    exactly 'count dimensions' (gensim refuses it too); not a GloVe row keyed by a number."""
+    if len(lines) < 2 or not INTEGERS.match(lines[0]):
+        return
+    second = lines[1].split()
+    decimals = [t for t in second[1:] if is_number(t) and not t.lstrip("+-").isdigit()]
+    if len(second) > 1 and not is_number(second[0]) and decimals:
+        fields = lines[0].split()
+        raise EmbeddingFormatError(
+            f"expected a header of two integers 'count dimensions', found {lines[0].strip()[:60]!r} "
+            f"({len(fields)} fields: gensim and the word2vec tool write exactly two)",
+            path=src.label, line=1)
 
 
 def _trailing_numbers(line: str) -> int:
@@ -115,8 +153,6 @@ def _glove_row(line: str) -> bool:
 def _by_extension(src: Source, seen: str) -> str:
     name = EXTENSIONS.get(src.suffix)
     if name is None:
-        from ..formats import FORMATS
-
         raise EmbeddingFormatError(
             f"cannot tell the format from the content ({seen}) or the extension; pass format= "
             f"one of {', '.join(FORMATS)}", path=src.label)

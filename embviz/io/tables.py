@@ -1,45 +1,141 @@
-"""Tables: CSV and Parquet vector tables, the projector's ``metadata.tsv``, and key lists.
+"""Tables: CSV vector tables, the projector's ``metadata.tsv``, and metadata files.
 
 A vector table holds a key column (named ``key``/``word``/``token``/``text``…, else the first
 non-numeric column), the vectors — numeric columns, or one list column — and metadata (every
 other column). When some columns are named like ``v0, v1…``/``dim_0…``/``0, 1…`` only those are
 vectors and other numeric columns stay metadata (that is how :func:`write_csv` writes them).
+
+The first line of a CSV is its header — as pandas, R and spreadsheets write it — unless every
+field on it is a number (``np.savetxt(..., delimiter=",")``). A header of the column numbers
+``0,1,2…`` (pandas' ``DataFrame(array).to_csv(index=False)``) is still a header. A first column
+with an empty name is pandas' index (``df.to_csv()``): it gives the keys. A file with no header
+has no keys either: every column is a dimension and the rows are named by number. Column names
+must be unique (pandas would rename a repeated ``v0`` to ``v0.1`` and a dimension would be lost).
+
+>>> from .source import Source
+>>> parts = read_csv(Source.of(("t.csv", b",0,1\\nking,0.5,1\\nqueen,0.25,2\\n")))
+>>> parts.keys, parts.vectors.tolist()
+(['king', 'queen'], [[0.5, 1.0], [0.25, 2.0]])
 """
 from __future__ import annotations
 
+import csv
 import io
 import re
+from collections import Counter
 from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
 from ..errors import EmbeddingFormatError
-from .source import GuardedGzip, Source
+from .lines import LineChunks, LineGuard, read_text_lines
+from .rows import Parts, check_rows, is_number
+from .source import Source
 
 KEY_COLUMNS = ("key", "word", "token", "text", "term", "label", "name", "id")
 VECTOR_COLUMN = re.compile(r"^(v|d|dim|e|emb|embedding|f|x|c|col|component)?[_-]?\d+$", re.IGNORECASE)
 LIST_COLUMNS = ("vector", "vectors", "embedding", "embeddings", "emb")
+EXTRA_COLUMNS = 256  # a table may hold max_dim vector columns and this many others
 
 
 # -- reading vector tables ------------------------------------------------------------------------
-def read_csv(src: Source, limit: int | None = None, sep: str | None = None):
+def read_csv(src: Source, limit: int | None = None, sep: str | None = None) -> Parts:
     """Keys (or ``None``), vectors and metadata from a CSV (or TSV) table."""
+    lines = _first_lines(src)
     if sep is None:
-        first = src.head(1 << 14).split(b"\n", 1)[0]
-        sep = "\t" if src.suffix in (".tsv", ".tab") or (b"\t" in first and b"," not in first) else ","
-    df = _pandas_csv(src, sep, limit, header="infer")
-    if len(df) and sum(_is_number(c) for c in df.columns) > len(df.columns) / 2:
-        # no header row: the first line was data
-        df = _pandas_csv(src, sep, limit, header=None)
+        first = lines[0] if lines else ""
+        sep = "\t" if src.suffix in (".tsv", ".tab") or ("\t" in first and "," not in first) else ","
+    fields = [_fields(line, sep) for line in lines[:2]]
+    if not fields:
+        raise EmbeddingFormatError("the file is empty; expected a table with a header row",
+                                   path=src.label)
+    check_columns(len(fields[0]), src)
+    header, warnings = has_header(fields[0], fields[1] if len(fields) > 1 else None)
+    if header:
+        check_names(fields[0], src.label)
+    rows = src.limits.max_rows + 1 if limit is None else min(limit, src.limits.max_rows + 1)
+    df = _pandas_csv(src, sep, rows, header=0 if header else None)
+    check_rows(len(df), src.limits, src.label)
+    if not header:
         df.columns = [f"c{i}" for i in range(df.shape[1])]
-        return split_table(df, src.label, first_line=1)
-    return split_table(df, src.label, first_line=2)
+        parts = split_table(df, src.label, first_line=1, key_col=False)
+    else:
+        index = df.columns[0] if fields[0][0].strip() == "" else None  # pandas' index column
+        parts = split_table(df, src.label, first_line=2, key_col=index)
+    parts.warnings[:0] = warnings
+    return parts
+
+
+def _first_lines(src: Source) -> list[str]:
+    """The first two non-empty lines (bounded by the line-length limit), decoded."""
+    out: list[str] = []
+    with src.open() as f:
+        chunks = LineChunks(f, src.label, src.limits.max_line)
+        while len(out) < 2 and (lines := chunks.next()) is not None:
+            for raw in lines:
+                if not out:
+                    raw = raw.removeprefix(b"\xef\xbb\xbf")
+                if raw.strip():
+                    try:
+                        out.append(raw.decode("utf-8").rstrip("\r\n"))
+                    except UnicodeDecodeError as exc:
+                        raise EmbeddingFormatError(
+                            f"the file is not valid UTF-8 text ({exc.reason} at byte {exc.start} of "
+                            "the line)", path=src.label) from None
+                if len(out) == 2:
+                    break
+    return out
+
+
+def _fields(line: str, sep: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=sep), [])
+    except csv.Error:
+        return line.split(sep)
+
+
+def check_columns(count: int, src: Source) -> None:
+    most = src.limits.max_dim + EXTRA_COLUMNS
+    if count > most:
+        raise EmbeddingFormatError(
+            f"{count:,} columns, more than the column limit of {most:,} (the max_dim limit "
+            f"{src.limits.max_dim:,} plus {EXTRA_COLUMNS} for keys and metadata); "
+            f"{src.limits.how_to_raise('max_dim')}", path=src.label, line=1)
+
+
+def has_header(first: list[str], second: list[str] | None) -> tuple[bool, list[str]]:
+    """The module's header rule; also the warning when the choice is a close call."""
+    values = [f.strip() for f in first]
+    if not all(is_number(v) for v in values):
+        return True, []
+    if all(v.isdigit() and v.isascii() for v in values):
+        numbers = [int(v) for v in values]
+        start = numbers[0] if numbers else 0
+        if start in (0, 1) and numbers == list(range(start, start + len(numbers))):
+            warn = []
+            if second is not None and all(f.strip().isdigit() for f in second):
+                warn.append(f"line 1 ({', '.join(values[:3])}, …) was read as a header of column "
+                            "numbers, although line 2 is all integers too; if it is data, write a "
+                            "header row")
+            return True, warn
+    return False, []
+
+
+def check_names(names: list[str], label: str) -> None:
+    counts = Counter(n for i, n in enumerate(names) if i or n.strip())
+    dups = [n for n, c in counts.items() if c > 1]
+    if dups:
+        where = [i + 1 for i, n in enumerate(names) if n == dups[0]]
+        shown = "an empty name" if not dups[0].strip() else f"the name {dups[0]!r}"
+        raise EmbeddingFormatError(
+            f"columns {where[0]} and {where[1]} have {shown}; expected unique column names (a "
+            "repeated name would be renamed and a dimension lost to metadata)", path=label, line=1)
 
 
 def _pandas_csv(src: Source, sep: str, limit: int | None, header) -> pd.DataFrame:
     try:
-        with src.open() as f:
+        with src.open() as raw, LineGuard(raw, src.label, src.limits.max_line) as f:
             return pd.read_csv(f, sep=sep, nrows=limit, header=header, keep_default_na=False,
                                na_values=[], encoding="utf-8", low_memory=False)
     except UnicodeDecodeError as exc:
@@ -52,86 +148,16 @@ def _pandas_csv(src: Source, sep: str, limit: int | None, header) -> pd.DataFram
         raise EmbeddingFormatError(f"not a valid table: {str(exc).strip()}", path=src.label) from None
 
 
-def read_parquet(src: Source, limit: int | None = None):
-    import pyarrow as pa
-
-    try:
-        return _read_parquet(src, limit)
-    except EmbeddingFormatError:
-        raise
-    except (pa.ArrowException, OSError, ValueError, KeyError, TypeError, IndexError) as exc:
-        # damaged files fail deep inside pyarrow (bad pages, bad JSON in the schema metadata)
-        raise EmbeddingFormatError(f"not a readable Parquet file ({type(exc).__name__}: "
-                                   f"{str(exc)[:200]})", path=src.label) from None
-
-
-def _read_parquet(src: Source, limit: int | None):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    with src.open() as f:
-        raw = io.BytesIO(f.read()) if isinstance(f, GuardedGzip) else f
-        pf = pq.ParquetFile(str(src.path) if src.path is not None and raw is f else raw,
-                            memory_map=src.path is not None and raw is f)
-        batches = []
-        got = 0
-        for batch in pf.iter_batches(batch_size=65_536):
-            batches.append(batch)
-            got += batch.num_rows
-            if limit is not None and got >= limit:
-                break
-        table = pa.Table.from_batches(batches, schema=pf.schema_arrow)
-    if limit is not None:
-        table = table.slice(0, limit)
-    vectors = None
-    for name in table.column_names:
-        if _is_list(table.schema.field(name).type) and (vectors is None or name.lower() in LIST_COLUMNS):
-            vectors = name
-    if vectors is None:
-        return split_table(table.to_pandas(), src.label, first_line=None)
-    matrix = _list_matrix(table.column(vectors), vectors, src.label)
-    rest = table.drop_columns([vectors]).to_pandas()
-    return split_table(rest, src.label, first_line=None, vectors=matrix)
-
-
-def _is_list(t) -> bool:
-    import pyarrow as pa
-
-    return pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)
-
-
-def _list_matrix(column, name: str, label: str) -> np.ndarray:
-    """An N×D float32 matrix from a list column, chunk by chunk (one copy of the values)."""
-    import pyarrow.compute as pc
-
-    if column.null_count:
-        raise EmbeddingFormatError(f"list column {name!r} has missing vectors", path=label)
-    parts, dim, row0 = [], None, 0
-    for chunk in column.chunks:
-        lengths = pc.list_value_length(chunk).to_numpy(zero_copy_only=False)
-        dim = int(lengths[0]) if dim is None and len(lengths) else dim
-        if len(lengths) and (lengths != dim).any():
-            row = int(np.flatnonzero(lengths != dim)[0])
-            raise EmbeddingFormatError(
-                f"row {row0 + row + 1} of list column {name!r} has {lengths[row]} values, expected "
-                f"{dim} like row 1", path=label)
-        flat = chunk.flatten().to_numpy(zero_copy_only=False)
-        if flat.dtype.kind not in "fiu":
-            raise EmbeddingFormatError(f"list column {name!r} holds {flat.dtype}, expected numbers",
-                                       path=label)
-        parts.append(flat.reshape(len(chunk), dim or 0))
-        row0 += len(chunk)
-    if not parts:
-        return np.empty((0, 0), np.float32)
-    out = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    return np.ascontiguousarray(out, dtype=np.float32)
-
-
 def split_table(df: pd.DataFrame, label: str, *, first_line: int | None,
-                vectors: np.ndarray | None = None):
-    """Keys, vectors and metadata from a frame (``vectors`` given when a list column held them)."""
+                vectors: np.ndarray | None = None, key_col=None) -> Parts:
+    """Keys, vectors and metadata from a frame (``vectors`` given when a list column held them).
+
+    ``key_col``: the key column if already known, ``False`` for none, ``None`` to look for it."""
     where = (lambda i: f"line {i + first_line}") if first_line else (lambda i: f"row {i + 1}")
-    key_col = find_key_column(df)
+    if key_col is None:
+        key_col = find_key_column(df)
+    elif key_col is False:
+        key_col = None
     if vectors is None:
         vec_cols = _vector_columns(df, key_col)
         if not vec_cols:
@@ -147,9 +173,13 @@ def split_table(df: pd.DataFrame, label: str, *, first_line: int | None,
                                    "finite numbers", path=label)
     keys = None
     if key_col is not None:
+        missing = np.flatnonzero(df[key_col].isna().to_numpy())
+        if len(missing):
+            raise EmbeddingFormatError(f"{where(int(missing[0]))}: the key (column {key_col!r}) is "
+                                       "missing (null); expected a key on every row", path=label)
         keys = [str(k) for k in df[key_col].tolist()]
     meta = df.drop(columns=[c for c in [key_col, *vec_cols] if c is not None])
-    return keys, vectors, meta.reset_index(drop=True)
+    return Parts(keys, vectors, meta.reset_index(drop=True), where=where)
 
 
 def find_key_column(df: pd.DataFrame):
@@ -185,7 +215,9 @@ def _numeric_matrix(frame: pd.DataFrame, label: str, where) -> np.ndarray:
             raise EmbeddingFormatError(
                 f"{where(bad)}: column {c!r} holds {str(frame[c].iloc[bad])[:40]!r}, expected a "
                 "number", path=label)
-    return np.ascontiguousarray(frame.to_numpy(dtype=np.float64), dtype=np.float32)
+    kinds = {frame[c].dtype.kind for c in frame.columns}
+    dtype = np.int64 if kinds <= {"i", "u"} else np.float64  # float32 comes later, with its warnings
+    return frame.to_numpy(dtype=dtype)  # often column-major: to_float32 casts it in one pass
 
 
 def _numeric_kind(s: pd.Series) -> bool:
@@ -196,40 +228,17 @@ def _list_like(s: pd.Series) -> bool:
     return len(s) > 0 and isinstance(s.iloc[0], (list, np.ndarray))
 
 
-def _is_number(x) -> bool:
-    try:
-        float(x)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 # -- metadata and key files ------------------------------------------------------------------------
-def read_text_lines(src: Source) -> list[str]:
-    """UTF-8 lines without their line ends; a final empty line is dropped."""
-    with src.open() as f:
-        raw = f.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise EmbeddingFormatError(
-            f"bytes {raw[exc.start:exc.start + 4]!r} at byte offset {exc.start:,} are not valid "
-            "UTF-8; expected UTF-8 text", path=src.label, line=line) from None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [ln.removesuffix("\r") for ln in lines]
-
-
-def read_projector_metadata(src: Source) -> pd.DataFrame:
-    """The projector's rules: one column has no header; several columns have a header row."""
-    lines = read_text_lines(src)
+def read_projector_metadata(src: Source, limit: int | None = None) -> pd.DataFrame:
+    """The projector's rules: one column has no header; several columns have a header row.
+    ``limit``: only the first ``limit`` rows are read."""
+    lines = read_text_lines(src, "metadata file", stop=None if limit is None else limit + 1)
     if not lines:
         raise EmbeddingFormatError("the metadata file is empty", path=src.label)
     if "\t" not in lines[0]:
-        return pd.DataFrame({"key": lines})
+        return pd.DataFrame({"key": lines[:limit] if limit is not None else lines})
     header = lines[0].split("\t")
+    check_columns(len(header), src)
     rows = []
     for i, line in enumerate(lines[1:], start=2):
         fields = line.split("\t")
@@ -256,17 +265,23 @@ def infer_types(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def read_metadata_table(src: Source) -> pd.DataFrame:
-    """A metadata file: CSV, Parquet or the projector's TSV."""
+def read_metadata_table(src: Source, limit: int | None = None) -> pd.DataFrame:
+    """A metadata file: CSV, Parquet or the projector's TSV (its first ``limit`` rows)."""
     if src.suffix == ".csv":
-        with src.open() as f:
-            return pd.read_csv(f, keep_default_na=False, na_values=[])
-    if src.suffix == ".parquet":
-        import pyarrow.parquet as pq
+        lines = _first_lines(src)
+        if lines:
+            names = _fields(lines[0], ",")
+            check_columns(len(names), src)
+            check_names(names, src.label)
+        rows = src.limits.max_rows + 1 if limit is None else min(limit, src.limits.max_rows + 1)
+        df = _pandas_csv(src, ",", rows, header=0)
+        check_rows(len(df), src.limits, src.label)
+        return df
+    if src.suffix in (".parquet", ".pq"):
+        from .parquet import read_parquet_frame
 
-        with src.open() as f:
-            return pq.read_table(io.BytesIO(f.read())).to_pandas()
-    return read_projector_metadata(src)
+        return read_parquet_frame(src, limit)
+    return read_projector_metadata(src, limit)
 
 
 # -- writing -------------------------------------------------------------------------------------------
@@ -286,20 +301,6 @@ def write_csv(f: BinaryIO, keys, vectors: np.ndarray, metadata: pd.DataFrame, la
     df.to_csv(text, index=False, lineterminator="\n")
     text.flush()
     text.detach()
-
-
-def write_parquet(f: BinaryIO, keys, vectors: np.ndarray, metadata: pd.DataFrame, label: str = "") -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    if "key" in metadata.columns or "vector" in metadata.columns:
-        raise EmbeddingFormatError("metadata columns named 'key' or 'vector' clash with the table "
-                                   "layout; rename them", path=label)
-    flat = pa.array(np.ascontiguousarray(vectors, np.float32).ravel())
-    table = pa.Table.from_pandas(metadata.reset_index(drop=True), preserve_index=False)
-    table = table.add_column(0, "key", pa.array(keys, pa.string()))
-    table = table.append_column("vector", pa.FixedSizeListArray.from_arrays(flat, vectors.shape[1]))
-    pq.write_table(table, f)
 
 
 def write_projector_metadata(f: BinaryIO, keys, metadata: pd.DataFrame, label: str = "") -> None:
