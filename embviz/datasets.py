@@ -23,6 +23,7 @@ installed without the repository).
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache

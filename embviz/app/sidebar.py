@@ -6,13 +6,14 @@ the Train page. A load that fails shows the message and keeps the previous data.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import streamlit as st
 
 import embviz
 from embviz import Embeddings
-from embviz.errors import InputError
+from embviz.errors import EmbvizWarning, InputError
 from embviz.io import registry
 from embviz.app import common, present, security, sources, state, text
 
@@ -27,15 +28,39 @@ SOURCES = {
 
 # -- loading (cached per file content; uploads are per session) ----------------------------------
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _load_path(path: str, mtime: float, size: int) -> Embeddings:
-    emb = embviz.load(path)
+def _load_path(path: str, mtime: float, size: int) -> tuple[Embeddings, list[str]]:
+    emb, notes = with_notes(embviz.load, path)
     emb.vectors.flags.writeable = False
-    return emb
+    return emb, notes
 
 
 def load_path(path: Path) -> Embeddings:
     st_ = path.stat()
-    return _load_path(str(path), st_.st_mtime, st_.st_size)
+    emb, notes = _load_path(str(path), st_.st_mtime, st_.st_size)
+    _NOTES.set(notes)
+    return emb
+
+
+class _Notes:
+    """What the last load in this script run had to say (LoadWarnings: values float32 changes,
+    keys made from row numbers …), handed from the loader to the source that activates it."""
+
+    def set(self, notes: list[str]) -> None:
+        st.session_state["sidebar_last_notes"] = list(notes)
+
+    def take(self) -> list[str]:
+        return st.session_state.pop("sidebar_last_notes", [])
+
+
+_NOTES = _Notes()
+
+
+def with_notes(load, *args, **kwargs):
+    """``(load(*args, **kwargs), [warning messages])`` — embviz's warnings are caught for the page."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EmbvizWarning)
+        emb = load(*args, **kwargs)
+    return emb, [str(w.message) for w in caught if issubclass(w.category, EmbvizWarning)]
 
 
 def bundled() -> dict[str, object]:
@@ -51,12 +76,16 @@ def load_uploads(files: list) -> Embeddings:
     for f in files:
         security.check_upload(f.name, f.size)
     if len(files) == 1:
-        return embviz.load(files[0])
+        emb, notes = with_notes(embviz.load, files[0])
+        _NOTES.set(notes)
+        return emb
     if len(files) == 2:
         meta = [f for f in files if "meta" in f.name.lower()]
         if len(meta) == 1:
             vectors = next(f for f in files if f is not meta[0])
-            return embviz.load(vectors, metadata=meta[0])
+            emb, notes = with_notes(embviz.load, vectors, metadata=meta[0])
+            _NOTES.set(notes)
+            return emb
     names = ", ".join(f.name for f in files)
     raise InputError(f"uploaded {len(files)} files ({names}); upload one file, or a TF-projector pair: "
                      "vectors.tsv and a metadata file whose name contains 'metadata'")
@@ -73,9 +102,16 @@ def _on_upload() -> None:
     except Exception as exc:  # noqa: BLE001 — shown to the user, previous data kept
         st.session_state["sidebar_error"] = _message(exc, ", ".join(f.name for f in files))
         return
-    emb.name = emb.name or files[0].name
-    common.set_active(emb, "upload", emb.name)
+    activate_upload(emb, files)
     st.session_state.pop("sidebar_error", None)
+
+
+def activate_upload(emb: Embeddings, files: list) -> str:
+    """Register an uploaded table as a session source, make it active, keep its load warnings."""
+    emb.name = emb.name or files[0].name
+    sid = common.set_active(emb, "upload", emb.name)
+    _remember_notes(sid)
+    return sid
 
 
 def _message(exc: BaseException, what: str) -> str:
@@ -101,6 +137,24 @@ def _activate(source_id: str, loader) -> None:
     st.session_state["active_embeddings"] = emb
     st.session_state["active_source"] = source_id
     st.session_state.pop("sidebar_error", None)
+    _remember_notes(source_id)
+
+
+def _remember_notes(source_id: str) -> None:
+    notes = _NOTES.take()
+    store = st.session_state.setdefault("sidebar_notes", {})
+    if notes:
+        store[source_id] = notes
+    else:
+        store.pop(source_id, None)
+
+
+def _show_notes() -> None:
+    """The active table's load warnings, as plain text."""
+    notes = st.session_state.get("sidebar_notes", {}).get(common.active_source())
+    if notes:
+        shown = notes[:4] + ([f"… and {len(notes) - 4} more"] if len(notes) > 4 else [])
+        st.warning(text.md("\n".join(shown)), icon=":material/warning:")
 
 
 # -- URL ----------------------------------------------------------------------------------------
@@ -159,6 +213,7 @@ def render() -> None:
             st.error(msg, icon=":material/error:")
         emb = common.active_embeddings()
         _summary(emb)
+        _show_notes()
         st.divider()
         present.toggle()
 

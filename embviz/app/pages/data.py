@@ -45,8 +45,7 @@ def _on_upload() -> None:
     except Exception as exc:  # noqa: BLE001 — shown on the page; the previous data stays
         st.session_state[f"{P}_error"] = sidebar._message(exc, ", ".join(f.name for f in files))
         return
-    emb.name = emb.name or files[0].name
-    common.set_active(emb, "upload", emb.name)
+    sidebar.activate_upload(emb, files)
     st.session_state.pop(f"{P}_error", None)
 
 
