@@ -36,4 +36,4 @@ def test_savetxt_upload_warns_that_keys_are_row_numbers(tmp_path):
     assert not at.exception, at.exception
     warnings = " ".join(texts(at, "warning"))
     assert "row number" in warnings.lower() or "no keys" in warnings.lower(), warnings
-    assert "plain.txt" in " ".join(texts(at, "text")), "the table is active"
+    assert "20 words × 4 dimensions" in " ".join(texts(at, "text")), "the table is active"
