@@ -7,8 +7,10 @@ view's title or an error message that quotes any of them must therefore be escap
 put into such a string. :func:`md` does that; :func:`show_error` shows an exception's message
 through it.
 
->>> print(md("**bold** <b>x</b> [a](javascript:x) :red[y] $z$ http://e.x"))
-\*\*bold\*\* &lt;b&gt;x&lt;/b&gt; \[a\]\(javascript&#58;x\) &#58;red\[y\] \$z\$ http&#58;//e&#46;x
+>>> print(md("**bold** <b>x</b> $z$"))
+\*\*bold\*\* &lt;b&gt;x&lt;/b&gt; \$z\$
+>>> md("[a](javascript:x) :red[y] http://e.x") == '\\[a\\]\\(javascript\\:x\\) \\:red\\[y\\] http\u2060\\://e.x'
+True
 """
 from __future__ import annotations
 
@@ -18,10 +20,12 @@ MAX_SHOWN = 600  # characters of one user-supplied string in a message (a 5,000-
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; these are the ones that
 # start Markdown, Streamlit directives (:red[..], :material/..:) or math ($).
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~$=^])")
-# GitHub-flavoured Markdown turns bare URLs, www. names and e-mail addresses into links, and a
-# backslash does not stop it: these become character references, which it does not look through.
-_ENTITIES = {":": "&#58;", ".": "&#46;", "@": "&#64;"}
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~$=^:])")
+# GitHub-flavoured Markdown (as Streamlit renders it) turns bare URLs, www. names and e-mail
+# addresses into links, and neither a backslash nor a character reference stops it (seen in the
+# browser test): an invisible WORD JOINER (U+2060) inside each such pattern does.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9])(?=://)|(?<=www)(?=\.)|(?=@[a-z0-9])")
+_WJ = "\u2060"
 
 
 def clip(value: object, limit: int = MAX_SHOWN) -> str:
@@ -33,10 +37,9 @@ def md(value: object, limit: int = MAX_SHOWN) -> str:
     """``value`` as Markdown source that displays exactly its characters (HTML escaped too).
 
     Line breaks are kept as Markdown hard breaks; leading spaces cannot start a code block."""
-    text = clip(value, limit)
+    text = _AUTOLINK.sub(_WJ, clip(value, limit))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _SPECIAL.sub(r"\\\1", text)
-    text = re.sub(r"[:.@]", lambda m: _ENTITIES[m.group(0)], text)
     lines = [line.lstrip(" \t") for line in text.splitlines()] or [""]
     return "  \n".join(lines)
 

@@ -64,7 +64,7 @@ def shown(markdown: str) -> str:
     import re
 
     out = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
-    return html.unescape(out.replace("  \n", "\n"))
+    return html.unescape(out.replace("  \n", "\n")).replace("\u2060", "")
 
 
 def texts(at: AppTest, kind: str) -> list[str]:
