@@ -75,6 +75,18 @@ def set_active(emb: Embeddings, source: str | None = None, label: str | None = N
     return kind
 
 
+def use_everywhere(emb: Embeddings, kind: str, label: str | None = None, **extra) -> None:
+    """A button callback: make a table made here the data of every page (callbacks run before the
+    script, so the sidebar already shows it on the run that follows the click)."""
+    set_active(emb, kind, label, **extra)
+    st.session_state["pending_toast"] = f"Now showing {label or emb.name or 'this table'} on every page."
+
+
+def show_pending_toast() -> None:
+    if message := st.session_state.pop("pending_toast", None):
+        st.toast(text.md(message), icon=":material/public:")
+
+
 def active_source() -> str:
     """How the active data was chosen: ``demo:<name>``, ``folder:<i>/<file>``, ``file``, or a session
     source id such as ``trained:<fingerprint>``."""

@@ -214,6 +214,7 @@ def render() -> None:
         emb = common.active_embeddings()
         _summary(emb)
         _show_notes()
+        common.show_pending_toast()
         st.divider()
         present.toggle()
 

@@ -426,12 +426,10 @@ def _directions(emb: Embeddings) -> None:
             },
         )
         label = f"{emb.name or 'table'} without {spec.strip()[:40]}"
-        if st.button("Use the table without this direction on every page", key=f"{P}_use_removed",
-                     icon=":material/public:",
-                     help="Adds it to the sidebar ('Made in this session') and makes it the data of "
-                          "every page, so its map, clusters and benchmarks can be compared."):
-            common.set_active(flat, "debiased", label)
-            st.toast(text.md(f"Now showing {label} on every page."))
+        st.button("Use the table without this direction on every page", key=f"{P}_use_removed",
+                  icon=":material/public:", on_click=common.use_everywhere, args=(flat, "debiased", label),
+                  help="Adds it to the sidebar ('Made in this session') and makes it the data of "
+                       "every page, so its map, clusters and benchmarks can be compared.")
     except Exception as exc:  # noqa: BLE001
         common.show_error(exc)
 

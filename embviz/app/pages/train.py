@@ -195,9 +195,10 @@ def _results(emb: TrainedEmbeddings) -> None:
     st.success(f"Trained **{emb.name}** on {stats['tokens']:,} tokens: {len(emb):,} words × {emb.dim} "
                f"in {seconds:.0f} s{note}.", icon=":material/check_circle:")
     a1, a2, a3 = st.columns([1.2, 1, 1], vertical_alignment="bottom")
-    if a1.button("Use this model on every page", key=f"{P}_use", icon=":material/public:"):
-        common.set_active(emb, "trained", emb.name, model=emb)
-        st.toast("The trained model is now the data on every page (and listed in the sidebar).")
+    a1.button("Use this model on every page", key=f"{P}_use", icon=":material/public:",
+              on_click=common.use_everywhere, args=(emb, "trained", emb.name), kwargs={"model": emb},
+              help="Makes it the data of every page; it stays listed in the sidebar under "
+                   "'Made in this session'.")
     _download(emb, a2, a3)
     _analogy(emb)
     st.subheader("Watch it learn")
