@@ -1,0 +1,49 @@
+"""``embviz serve``: the dashboard on a file, on localhost unless ``--network``."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .common import _say
+
+
+def dashboard_path() -> Path:
+    """``dashboard.py`` of this checkout (the package is installed in editable mode)."""
+    return Path(__file__).resolve().parents[2] / "dashboard.py"
+
+
+def serve_command(args) -> tuple[list[str], dict[str, str]]:
+    """The ``streamlit run`` command line and environment for :func:`cmd_serve`."""
+    from ..errors import EmbeddingFormatError, ParameterError
+
+    script = dashboard_path()
+    if not script.exists():
+        raise ParameterError("embviz serve", "dashboard", "found beside the package", str(script))
+    env = dict(os.environ)
+    if args.file is not None:
+        path = Path(args.file).expanduser().resolve()
+        if not path.is_file():
+            raise EmbeddingFormatError("no such file" if not path.exists() else "is a folder; serve opens "
+                                       "one file (vectors or coordinates)", path=args.file)
+        env["EMBVIZ_FILE"] = str(path)
+    if not 0 < args.port < 65536:
+        raise ParameterError("embviz serve", "--port", "in 1..65535", args.port)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+           "--server.address", "0.0.0.0" if args.network else "127.0.0.1", "--server.port", str(args.port),
+           "--browser.gatherUsageStats", "false"]
+    return cmd, env
+
+
+def cmd_serve(args) -> int:
+    import subprocess
+
+    cmd, env = serve_command(args)
+    if args.network:
+        print("embviz: warning: --network serves the dashboard to every machine that can reach this one "
+              f"on port {args.port}; it has no login.", file=sys.stderr)
+    host = "0.0.0.0" if args.network else "localhost"
+    _say(args, f"embviz dashboard on http://{host}:{args.port}  (Ctrl-C to stop)")
+    return subprocess.call(cmd, env=env)
+
+
