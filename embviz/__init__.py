@@ -38,6 +38,8 @@ _LAZY = {
     "Projection": "reduce",
     "REDUCERS": "reduce",
     "align": "reduce",
+    "place": "reduce",
+    "Placement": "reduce",
     "quality": "faithfulness",
     "per_point_quality": "faithfulness",
     "trustworthiness": "faithfulness",

@@ -18,7 +18,7 @@ import pytest
 
 import embviz
 from embviz import cli
-from embviz.figures.density import load_coordinates
+from embviz.coords import read_coordinates as load_coordinates
 
 
 def run(capsys, *argv):
@@ -67,7 +67,8 @@ def test_project_params_are_typed_by_the_reducer_table(capsys, npz, tmp_path):
     out = tmp_path / "c.parquet"
     code, _, err = run(capsys, "project", npz, "-o", out, "--method", "umap", "--param", "n_neighbors=abc")
     assert code == 1
-    assert err == "embviz: error: The 'n_neighbors' parameter of UMAP must be an int. Got 'abc' instead.\n"
+    assert err == ("embviz: error: The 'n_neighbors' parameter of UMAP must be an int in [2, 500] and below "
+                   "n_samples. Got 'abc' instead.\n")
     code, _, err = run(capsys, "project", npz, "-o", out, "--method", "pca", "--param", "whiten")
     assert code == 1 and "'--param' parameter of embviz project must be of the form name=value" in err
     assert cli.parse_params("tsne", ["perplexity=12", "gradient=bh"]) == {"perplexity": 12.0, "gradient": "bh"}
