@@ -51,6 +51,7 @@ _LAZY = {
     "remove_direction": "directions",
     "cluster": "clustering",
     "Clustering": "clustering",
+    "CLUSTERERS": "clustering",
     "train_word2vec": "train",
     "TrainedEmbeddings": "train",
     "embed_texts": "encode",

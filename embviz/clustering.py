@@ -29,16 +29,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from .embeddings import Embeddings
 from .errors import ParameterError
+from .params import AUTO, ParamSpec
 from .progress import ProgressCallback, report
 
-METHODS = ("kmeans", "hdbscan", "agglomerative")
 SPACES = ("original", "projected")
 SILHOUETTE_SAMPLE = 5_000      # silhouette on at most this many points (stated in `sampled`)
 AUTO_K_SAMPLE = 2_000          # k="auto" compares candidate k on a sample of this size
@@ -47,6 +47,87 @@ HDBSCAN_REDUCE_ABOVE = 5_000   # HDBSCAN in the original space runs on a PCA cop
 HDBSCAN_REDUCED_DIMS = 10
 NAME_MEMBERS = 3
 NOISE = -1
+MAX_K = 1_000
+
+
+class Clusterer:
+    """A clustering method as the interfaces see it: name, label, description, parameters."""
+
+    @classmethod
+    def spec_default(cls, name: str):
+        return next(p.default for p in cls.PARAMS if p.name == name)
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    PARAMS: ClassVar[list[ParamSpec]] = []
+    EXTRA: ClassVar[tuple[str, ...]] = ()     # accepted names checked by the method itself
+    NULLABLE: ClassVar[tuple[str, ...]] = ()  # parameters where None means "off"
+
+    @classmethod
+    def check(cls, params: dict) -> dict:
+        """The given parameters checked against their declared kinds and bounds (data-dependent
+        limits are checked when the method runs)."""
+        known = {p.name: p for p in cls.PARAMS}
+        out = {}
+        for name, value in params.items():
+            spec = known.get(name)
+            if name in cls.EXTRA:
+                out[name] = value
+            elif spec is None:
+                raise ParameterError(cls.label, name, "one of the known parameters "
+                                     f"{', '.join([*known, *cls.EXTRA])}", value)
+            elif value is None and (spec.default is None or name in cls.NULLABLE):
+                out[name] = None
+            else:
+                out[name] = spec.check(cls.label, value)
+        return out
+
+
+class KMeansClusterer(Clusterer):
+    name, label = "kmeans", "KMeans"
+    description = "k-means on unit vectors (close to spherical k-means): k groups of similar size."
+    PARAMS: ClassVar[list[ParamSpec]] = [
+        ParamSpec("k", "int", 20, low=2, high=MAX_K, auto="the best silhouette for k in [k_min, k_max]",
+                  help="Number of clusters, or auto."),
+        ParamSpec("k_min", "int", 2, low=2, high=MAX_K, help="Smallest k tried by k=auto."),
+        ParamSpec("k_max", "int", 30, low=3, high=200, help="Largest k tried by k=auto."),
+        ParamSpec("n_init", "int", 1, low=1, high=100, help="Restarts (the best is kept)."),
+        ParamSpec("max_iter", "int", 100, low=1, high=10_000, help="Iterations per run."),
+    ]
+    EXTRA = ("k_range",)  # (low, high), the older spelling of k_min/k_max
+
+
+class HDBSCANClusterer(Clusterer):
+    name, label = "hdbscan", "HDBSCAN"
+    description = "Density-based: finds as many clusters as the data holds and leaves the rest as noise."
+    PARAMS: ClassVar[list[ParamSpec]] = [
+        ParamSpec("min_cluster_size", "int", AUTO, low=2, high=100_000, auto="0.25 % of N in [5, 50]",
+                  help="The smallest group that counts as a cluster."),
+        ParamSpec("min_samples", "int", AUTO, low=1, high=100_000, auto="min(min_cluster_size, 10)",
+                  help="How conservative the clustering is (larger: more noise)."),
+        ParamSpec("reduce_to", "int", AUTO, low=2, high=10_000, auto=f"{HDBSCAN_REDUCED_DIMS} dims above "
+                  f"{HDBSCAN_REDUCE_ABOVE:,} points in the original space", help="PCA dimensions first (None: off)."),
+        ParamSpec("cluster_selection_method", "choice", "eom", choices=("eom", "leaf")),
+    ]
+    NULLABLE = ("reduce_to",)
+
+
+class AgglomerativeClusterer(Clusterer):
+    name, label = "agglomerative", "AgglomerativeClustering"
+    description = "Average linkage on cosine distance: merges the closest groups until k remain."
+    PARAMS: ClassVar[list[ParamSpec]] = [
+        ParamSpec("k", "int", 20, low=2, high=MAX_K, help="Number of clusters (or give distance_threshold)."),
+        ParamSpec("distance_threshold", "float", None, low=0, high=2, exclusive_low=True,
+                  help="Stop merging at this cosine distance instead of at k clusters."),
+        ParamSpec("max_points", "int", AGGLOMERATIVE_MAX, low=10, high=50_000,
+                  help="Fit on at most this many points; the rest join the nearest cluster centre."),
+    ]
+
+
+CLUSTERERS: dict[str, type[Clusterer]] = {c.name: c for c in (KMeansClusterer, HDBSCANClusterer,
+                                                              AgglomerativeClusterer)}
+METHODS = tuple(CLUSTERERS)
 
 
 @dataclass
@@ -161,9 +242,10 @@ def cluster(
     start = time.perf_counter()
     if method not in METHODS:
         raise ParameterError("cluster", "method", f"one of {', '.join(map(repr, METHODS))}", method)
+    params = CLUSTERERS[method].check(params)
     x, metric = _space(emb, space, coords)
     fit = {"kmeans": _kmeans, "hdbscan": _hdbscan, "agglomerative": _agglomerative}[method]
-    labels, resolved, sampled, stopped = fit(x, metric, seed, progress, dict(params))
+    labels, resolved, sampled, stopped = fit(x, metric, seed, progress, params)
     labels = _relabel_by_size(labels)
     if not np.any(labels >= 0):
         raise ParameterError("HDBSCAN", "min_cluster_size", f"small enough that some of the {len(x)} points "
@@ -212,26 +294,19 @@ def _check_k(owner: str, k: Any, n: int) -> int:
     return _int_param(owner, "k", k, 2, n - 1, f"an integer in [2, {n - 1}] (fewer clusters than the {n} points)")
 
 
-def _unknown(owner: str, params: dict, allowed: tuple[str, ...]) -> None:
-    for name, value in params.items():
-        if name not in allowed:
-            raise ParameterError(owner, name, f"one of the known parameters {', '.join(allowed)}", value)
-
-
 # -- k-means -----------------------------------------------------------------------------------
 def _kmeans(x, metric, seed, progress, params):
     from sklearn.cluster import KMeans
 
-    _unknown("KMeans", params, ("k", "k_range", "n_init", "max_iter"))
     n = len(x)
-    k = params.get("k", 10)
-    n_init = _int_param("KMeans", "n_init", params.get("n_init", 1), 1, 100)
-    max_iter = _int_param("KMeans", "max_iter", params.get("max_iter", 100), 1, 10_000)
+    k = params.get("k", KMeansClusterer.spec_default("k"))
+    n_init, max_iter = params.get("n_init", 1), params.get("max_iter", 100)
     resolved: dict[str, Any] = {"n_init": n_init, "max_iter": max_iter}
     sampled: dict[str, int] = {}
     stopped = False
     if isinstance(k, str) and k == "auto":
-        k, scores, n_auto, stopped = _choose_k(x, metric, seed, progress, params.get("k_range", (2, 30)), n_init)
+        k_range = params.get("k_range", (params.get("k_min", 2), params.get("k_max", 30)))
+        k, scores, n_auto, stopped = _choose_k(x, metric, seed, progress, k_range, n_init)
         resolved.update(k_auto=True, k_scores=scores)
         if n_auto < n:
             sampled["k_choice"] = n_auto
@@ -246,9 +321,10 @@ def _kmeans(x, metric, seed, progress, params):
 def _k_candidates(k_range: Any, n: int) -> list[int]:
     ok = (isinstance(k_range, (tuple, list)) and len(k_range) == 2
           and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in k_range)
-          and 2 <= k_range[0] < k_range[1])
+          and 2 <= k_range[0] < k_range[1] <= 200)
     if not ok:
-        raise ParameterError("KMeans", "k_range", "a pair (low, high) of integers with 2 <= low < high", k_range)
+        raise ParameterError("KMeans", "k_range", "a pair (low, high) of integers with 2 <= low < high <= 200",
+                             k_range)
     low, high = int(k_range[0]), min(int(k_range[1]), n - 1)
     if low > high:
         raise ParameterError("KMeans", "k_range", f"within [2, {n - 1}] for {n} points", k_range)
@@ -287,14 +363,13 @@ def _choose_k(x, metric, seed, progress, k_range, n_init):
 def _hdbscan(x, metric, seed, progress, params):
     from sklearn.cluster import HDBSCAN
 
-    _unknown("HDBSCAN", params, ("min_cluster_size", "min_samples", "reduce_to", "cluster_selection_method"))
     n = len(x)
-    mcs = _int_param("HDBSCAN", "min_cluster_size", params.get("min_cluster_size", default_min_cluster_size(n)), 2, n // 2,
+    mcs = params.get("min_cluster_size", AUTO)
+    mcs = _int_param("HDBSCAN", "min_cluster_size", default_min_cluster_size(n) if mcs == AUTO else mcs, 2, n // 2,
                      f"an integer in [2, {n // 2}] (at most half of the {n} points, so two clusters can exist)")
-    min_samples = _int_param("HDBSCAN", "min_samples", params.get("min_samples", min(mcs, 10)), 1, n - 1)
+    min_samples = params.get("min_samples", AUTO)
+    min_samples = _int_param("HDBSCAN", "min_samples", min(mcs, 10) if min_samples == AUTO else min_samples, 1, n - 1)
     selection = params.get("cluster_selection_method", "eom")
-    if selection not in ("eom", "leaf"):
-        raise ParameterError("HDBSCAN", "cluster_selection_method", "'eom' or 'leaf'", selection)
     reduce_to = params.get("reduce_to", "auto")
     if reduce_to == "auto":
         reduce_to = HDBSCAN_REDUCED_DIMS if metric == "cosine" and n > HDBSCAN_REDUCE_ABOVE else None
@@ -329,21 +404,17 @@ def default_min_cluster_size(n: int) -> int:
 def _agglomerative(x, metric, seed, progress, params):
     from sklearn.cluster import AgglomerativeClustering
 
-    _unknown("AgglomerativeClustering", params, ("k", "distance_threshold", "max_points"))
     n = len(x)
-    max_points = _int_param("AgglomerativeClustering", "max_points", params.get("max_points", AGGLOMERATIVE_MAX),
-                            10, 50_000)
+    max_points = params.get("max_points", AGGLOMERATIVE_MAX)
     rows = _sample_rows(n, max_points, seed)
     threshold = params.get("distance_threshold")
     if threshold is not None:
         if "k" in params:
             raise ParameterError("AgglomerativeClustering", "k", "left out when distance_threshold is given",
                                  params["k"])
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0:
-            raise ParameterError("AgglomerativeClustering", "distance_threshold", "a number > 0", threshold)
         k = None
     else:
-        k = _check_k("AgglomerativeClustering", params.get("k", 10), len(rows))
+        k = _check_k("AgglomerativeClustering", params.get("k", 20), len(rows))
     report(progress, 1, 3, f"average-linkage clustering of {len(rows):,} points")
     model = AgglomerativeClustering(n_clusters=k, distance_threshold=threshold, metric=metric,
                                     linkage="average").fit(x[rows])
