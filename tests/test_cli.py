@@ -185,3 +185,14 @@ def test_python_m_embviz_serves_the_dashboard(npz):
 def test_console_script_and_version():
     done = subprocess.run(["embviz", "--version"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0 and done.stdout.strip() == f"embviz {embviz.__version__}"
+
+
+def test_serve_refuses_a_taken_port_before_announcing_the_dashboard(capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, out, err = run(capsys, "serve", "--port", port)
+    assert code == 1 and "dashboard on" not in err + out
+    assert err == (f"embviz: error: The '--port' parameter of embviz serve must be a free port (port {port} on "
+                   f"127.0.0.1 is in use; choose another, e.g. --port {port + 1}). Got {port} instead.\n")
