@@ -377,10 +377,10 @@ def _hdbscan(x, metric, seed, progress, params):
         reduce_to = _int_param("HDBSCAN", "reduce_to", reduce_to, 2, 10_000, "None, 'auto' or an integer >= 2")
     z = x
     if reduce_to is not None and reduce_to < x.shape[1]:
-        from sklearn.decomposition import PCA
+        from .reduce.pca import pca
 
         report(progress, 0.3, 3, f"PCA to {reduce_to} dimensions for HDBSCAN")
-        z = PCA(n_components=reduce_to, random_state=seed).fit_transform(x)
+        z = pca(x, reduce_to, seed=seed)[0]
     else:
         reduce_to = None
     report(progress, 1, 3, f"HDBSCAN with min_cluster_size={mcs}")
@@ -538,24 +538,15 @@ def map_agreement(labels: np.ndarray, coords: np.ndarray, k: int = 10) -> tuple[
         raise ParameterError("map_agreement", "coords", f"an array with one row per label ({len(labels)})",
                              coords.shape)
     k = _int_param("map_agreement", "k", k, 1, len(labels) - 1)
-    idx = _map_neighbours(coords, k)
+    from .neighbors import map_neighbours
+
+    idx = map_neighbours(coords, k)
     same = (labels[idx] == labels[:, None]).mean(1)
     clustered = labels >= 0
     if not clustered.any():
         return float("nan"), {}
     per = {int(c): float(same[labels == c].mean()) for c in np.unique(labels[clustered])}
     return float(same[clustered].mean()), per
-
-
-def _map_neighbours(coords: np.ndarray, k: int) -> np.ndarray:
-    """Each row's ``k`` nearest other rows on a map (a k-d tree: maps have 2 or 3 dimensions)."""
-    from sklearn.neighbors import NearestNeighbors
-
-    n = len(coords)
-    idx = NearestNeighbors(n_neighbors=min(k + 1, n)).fit(coords).kneighbors(coords, return_distance=False)
-    own = idx == np.arange(n)[:, None]
-    own[~own.any(1), -1] = True  # duplicates can push a row out of its own list: drop the farthest
-    return idx[~own].reshape(n, idx.shape[1] - 1)[:, :k]
 
 
 def chance_agreement(labels: np.ndarray) -> float:

@@ -184,3 +184,15 @@ def local_view(emb, words: Sequence[str], n_neighbors: int = 8, dims: int = 2, *
     coords = np.zeros((len(keys), dims), np.float32)
     coords[:, : model.dims] = model.transform(x)
     return LocalView(coords, keys, model.explained_variance_ratio)
+
+
+def analogy_view(emb, result, *, n_neighbors: int = 6, dims: int = 2) -> LocalView:
+    """The local view of an analogy: its inputs, top answer, expected answer, the first answers and
+    the ``n_neighbors`` nearest neighbours of the inputs and answers."""
+    from ..analogies import triple_of
+
+    triple = triple_of(result.expression)
+    core = [*(triple or result.inputs), *([result.top] if result.top else []),
+            *([result.expected] if result.expected else [])]
+    shown = [k for k, _ in result.results[:3]]
+    return local_view(emb, list(dict.fromkeys(core)), n_neighbors=n_neighbors, dims=dims, extra=shown)
