@@ -14,10 +14,11 @@ from . import axes, pacmap_, pca, trimap_, tsne, umap_  # noqa: F401  (importing
 from .align import align, interpolate, procrustes
 from .base import REDUCERS, Fit, ParamSpec, Projection, Reducer, get_reducer, project, register
 from .place import Placement, place
+from .warmup import warm_up
 
 # menu order: linear first, then the neighbour-based methods, then formula axes
 for _name in ("pca", "tsne", "umap", "densmap", "pacmap", "trimap", "axes"):
     REDUCERS[_name] = REDUCERS.pop(_name)
 
 __all__ = ["REDUCERS", "Fit", "ParamSpec", "Placement", "Projection", "Reducer", "align", "get_reducer",
-           "interpolate", "place", "procrustes", "project", "register"]
+           "interpolate", "place", "procrustes", "project", "register", "warm_up"]
