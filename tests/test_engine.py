@@ -128,6 +128,15 @@ def test_tsne_progress_can_deliver_intermediate_layouts(clusters):
     assert len(plain.calls) == 5  # callbacks without the attribute are called as before
 
 
+def test_an_aligned_projection_transforms_onto_its_aligned_map(clusters):
+    emb, _, new, _ = clusters
+    ref = project(emb, "pca", cache=False)
+    turned = project(emb, "pca", whiten=True, cache=False)
+    aligned = embviz.align(ref, turned)
+    assert not np.allclose(aligned.coords, turned.coords)
+    np.testing.assert_allclose(aligned.transform(emb.vectors[:20]), aligned.coords[:20], atol=1e-4)
+
+
 # -- placing new points ------------------------------------------------------------------------------
 def test_place_reports_neighbours_and_confidence(clusters):
     emb, _, new, _ = clusters
