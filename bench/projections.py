@@ -180,7 +180,7 @@ def placement(x: np.ndarray, method: str) -> dict:
     native = proj.transform(new)
     native_s = time.perf_counter() - t
     t = time.perf_counter()
-    interp = Mapper(NeighbourModel(emb.unit_vectors, proj.coords, 10, "cosine"), "cosine", emb.dim)(new)
+    interp = Mapper(NeighbourModel(emb.unit_vectors, proj.coords, metric="cosine"), "cosine", emb.dim)(new)
     interp_s = time.perf_counter() - t
     truth, _ = top_k(new, x[:n_fit], 10)
 

@@ -39,6 +39,7 @@ _LAZY = {
     "REDUCERS": "reduce",
     "align": "reduce",
     "place": "reduce",
+    "warm_up": "reduce",
     "Placement": "reduce",
     "quality": "faithfulness",
     "per_point_quality": "faithfulness",

@@ -176,4 +176,4 @@ def test_methods_without_a_transform_map_by_neighbour_interpolation(npy, tmp_pat
     xy = read_coordinates(res.path)
     assert res.transform == "neighbours" and np.isfinite(xy).all()
     lo, hi = res.sample_coords.min(axis=0), res.sample_coords.max(axis=0)
-    assert ((xy >= lo - 1e-5) & (xy <= hi + 1e-5)).all()  # weighted means stay inside the fitted map
+    assert ((xy >= lo - 1e-5) & (xy <= hi + 1e-5)).all()  # medians of fitted positions stay inside the map

@@ -178,8 +178,8 @@ sample keep their fitted coordinates (column in_sample). Outputs are written to 
 beside the target and renamed when complete: an interrupted run leaves nothing at the target.
 
 With --onto COORDS --base VECTORS, SOURCE holds new vectors (same dimension as VECTORS) that are
-placed on the existing map: each lands at the weighted mean of its -k nearest mapped neighbours,
-with those neighbours and a confidence cue (how far it sits from the mapped points, relative to
+placed on the existing map: each lands at the median map position of its 5 nearest mapped
+neighbours (in the original space), with its -k nearest neighbours and a confidence cue (how far it sits from the mapped points, relative to
 their own nearest-neighbour distances) in the output.
 
 examples:

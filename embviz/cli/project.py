@@ -158,7 +158,8 @@ def _place(args, out: Path) -> int:
     written = write_table(frame, out)
     low = sum(c == "low" for c in placement.confidence)
     _say(args, f"placed {len(placement):,} points on {Path(args.onto).name} ({len(keys):,} points) by neighbour "
-               f"interpolation (k={args.k}); {low:,} far from every mapped point (confidence low); "
+               f"interpolation (median of the 5 nearest; {args.k} neighbours listed); {low:,} far from every "
+               "mapped point (confidence low); "
                f"wrote {', '.join(map(str, written))}")
     return EXIT_OK
 

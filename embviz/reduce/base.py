@@ -10,7 +10,7 @@ choices and help, and the cache key all come from that one table.
 ``Reducer.fit`` returns a :class:`Fit`: the coordinates and a *model* whose ``transform`` maps new
 (prepared) rows onto the same map — PCA exactly, openTSNE's ``TSNEEmbedding.transform``, UMAP's
 ``transform``, the axes trivially; for a library without one (densMAP, TriMap) the model places
-points by neighbour interpolation (:class:`embviz.reduce.place.NeighbourModel`).
+points from their nearest fitted neighbours (:class:`embviz.reduce.place.NeighbourModel`).
 
 >>> import numpy as np, embviz
 >>> emb = embviz.Embeddings([f"w{i}" for i in range(50)], np.random.default_rng(0).normal(size=(50, 8)))
@@ -101,7 +101,7 @@ class Projection:
 
         return "neighbours" if self.model is None or isinstance(self.model, NeighbourModel) else "native"
 
-    def mapper(self, k: int = 10):
+    def mapper(self, k: int = 5):
         """A picklable callable ``rows -> coords`` (what the Dask path sends to its workers)."""
         from .place import Mapper, NeighbourModel
 

@@ -3,14 +3,19 @@ they sit from everything the map was fitted on.
 
 :func:`place` uses the projection's own model (PCA exactly, openTSNE's and UMAP's ``transform``);
 a projection without one — it came from the disk cache, or its library has no transform (densMAP,
-TriMap) — places each new point at the weighted mean of the map positions of its ``k`` nearest
-fitted points in the original space (:class:`NeighbourModel`, weights ``1 / distance``).
+TriMap) — places each new point at the coordinate-wise median of the map positions of its
+``NEIGHBOURS`` (5) nearest fitted points in the original space (:class:`NeighbourModel`; openTSNE
+starts new points the same way before optimising them).
 
 Why interpolation and not a lazy refit for cached maps: a refit costs the whole fit again (tens of
 seconds for t-SNE at 20,000 points) and is not guaranteed to reproduce the map on the screen
 (UMAP with ``deterministic=False``, other thread counts or library versions); interpolation is
-instant and lands on the drawn map. ``bench/projections.py --placement`` measures it against the
-native transforms on held-out points.
+instant and lands on the drawn map. Why the median of 5 and not a weighted mean: on 500 held-out
+demo words (map of 4,500; recall@10 of the placed point's map neighbours against its true
+neighbours) the native transforms reach 0.194 (t-SNE) and 0.097 (UMAP); the median of 5 reaches
+0.188 and 0.156, a 1/distance-weighted mean of 10 only 0.056 and 0.049 — a neighbour in another
+cluster pulls a mean into the empty space between clusters, a median ignores it.
+``bench/projections.py --only placement`` repeats the comparison.
 
 >>> import numpy as np, embviz
 >>> rng = np.random.default_rng(0)
@@ -28,6 +33,7 @@ import numpy as np
 
 from ..errors import ParameterError
 
+NEIGHBOURS = 5              # fitted neighbours whose map positions place a new point
 OUTLIER_REFERENCE = 2_000   # fitted points whose own nearest-neighbour distance sets the scale
 CONFIDENCE = ((0.9, "high"), (0.99, "medium"))  # percentile of the new point's distance -> cue
 
@@ -38,9 +44,10 @@ def _distances(scores: np.ndarray, metric: str) -> np.ndarray:
 
 
 class NeighbourModel:
-    """Maps prepared rows to the weighted mean map position of their ``k`` nearest fitted rows."""
+    """Maps prepared rows to the coordinate-wise median of the map positions of their ``k``
+    nearest fitted rows (an exact copy of a fitted row lands on its position)."""
 
-    def __init__(self, fitted: np.ndarray, coords: np.ndarray, k: int = 10, metric: str = "cosine"):
+    def __init__(self, fitted: np.ndarray, coords: np.ndarray, k: int = NEIGHBOURS, metric: str = "cosine"):
         self.fitted = np.ascontiguousarray(fitted, dtype=np.float32)
         self.coords = np.asarray(coords, dtype=np.float64)
         self.k, self.metric, self.dim = min(int(k), len(self.fitted)), metric, self.fitted.shape[1]
@@ -49,10 +56,10 @@ class NeighbourModel:
         from ..neighbors import top_k
 
         idx, scores = top_k(x, self.fitted, self.k, metric=self.metric)
-        d = _distances(scores.astype(np.float64), self.metric)
-        w = 1.0 / np.maximum(d, 1e-9)
-        w /= w.sum(axis=1, keepdims=True)
-        return np.einsum("nk,nkd->nd", w, self.coords[idx]).astype(np.float32)
+        out = np.median(self.coords[idx], axis=1)
+        exact = _distances(scores[:, 0].astype(np.float64), self.metric) <= 1e-6
+        out[exact] = self.coords[idx[exact, 0]]
+        return out.astype(np.float32)
 
 
 class Mapper:
@@ -145,7 +152,7 @@ def place(projection, base_emb, new_emb, k: int = 10, *, seed: int = 0) -> Place
     metric = projection.metric
     rows = base_emb.indices(projection.keys)
     fitted = prepare_rows(base_emb.vectors[rows], metric)
-    model = projection.model or NeighbourModel(fitted, projection.coords, k, metric)
+    model = projection.model or NeighbourModel(fitted, projection.coords, NEIGHBOURS, metric)
     coords = Mapper(model, metric, base_emb.dim)(new_x)
     x = prepare_rows(new_x, metric)
     idx, scores = top_k(x, fitted, k, metric=metric)
