@@ -104,6 +104,17 @@ def top_k(
     return out_idx, out_score
 
 
+def search_method(method: str, n: int) -> str:
+    """``"exact"`` or ``"approx"`` for ``method`` ("auto" resolves by :data:`EXACT_LIMIT`).
+
+    >>> search_method("auto", 20_000), search_method("auto", 20_001), search_method("exact", 10**6)
+    ('exact', 'approx', 'exact')
+    """
+    if method not in ("auto", "exact", "approx"):
+        raise ParameterError("neighbours", "method", "one of 'auto', 'exact', 'approx'", method)
+    return ("exact" if n <= EXACT_LIMIT else "approx") if method == "auto" else method
+
+
 class NeighbourIndex:
     """The ``k`` nearest rows of a fixed ``base``, for graphs over it and queries of new rows.
 
@@ -120,10 +131,8 @@ class NeighbourIndex:
 
     def __init__(self, base: np.ndarray, *, method: str = "auto", seed: int = 0, n_jobs: int | None = None,
                  trees: int = ANNOY_TREES):
-        if method not in ("auto", "exact", "approx"):
-            raise ParameterError("neighbours", "method", "one of 'auto', 'exact', 'approx'", method)
         self.base = np.ascontiguousarray(base, dtype=np.float32)
-        self.exact = method == "exact" or (method == "auto" and len(self.base) <= EXACT_LIMIT)
+        self.exact = search_method(method, len(self.base)) == "exact"
         self.seed, self.n_jobs, self.trees = seed, n_jobs or (os.cpu_count() or 1), trees
         self._annoy = None
 

@@ -276,7 +276,7 @@ def test_every_help_option_shows_its_default_once(capsys):
     with pytest.raises(SystemExit):
         cli_main(["train", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    for text in ("vector dimensions (default: 100)", "passes over the corpus (default: 5)"):
+    for text in ("vector dimensions (default: 100)", "passes over the corpus (default: 5)", "random seed (default: 0)"):
         assert text in out
     with pytest.raises(SystemExit):
         cli_main(["project", "--help"])

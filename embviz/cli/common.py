@@ -18,8 +18,8 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     def _get_help_string(self, action):
         text = action.help or ""
         default = action.default
-        if (default in (None, False, [], argparse.SUPPRESS) or "default" in text or "%(default)" in text
-                or not action.option_strings):
+        empty = default is None or default is False or default is argparse.SUPPRESS or default == []
+        if empty or "default" in text or not action.option_strings:
             return text
         return f"{text} (default: %(default)s)" if text else "(default: %(default)s)"
 

@@ -35,7 +35,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import ParameterError
-from ..neighbors import EXACT_LIMIT, NeighbourIndex
+from ..neighbors import EXACT_LIMIT, NeighbourIndex, search_method
 from ..progress import report
 from .base import AUTO, Fit, ParamSpec, Reducer, register
 from .pca import Chain, pre_reduce
@@ -196,8 +196,7 @@ class TSNEReducer(Reducer):
             params["gradient"] = "fft" if n >= FFT_FROM and dims == 2 else "bh"
         if params["learning_rate"] == AUTO:
             params["learning_rate"] = float(max(200.0, n / 10))
-        if params["neighbors"] == AUTO:
-            params["neighbors"] = "exact" if n <= EXACT_LIMIT else "approx"
+        params["neighbors"] = search_method(params["neighbors"], n)
 
     @classmethod
     def adapt(cls, params, n):

@@ -33,7 +33,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import ParameterError
-from ..neighbors import EXACT_LIMIT, NeighbourIndex
+from ..neighbors import EXACT_LIMIT, NeighbourIndex, search_method
 from ..progress import report
 from .base import AUTO, Fit, ParamSpec, Reducer, register
 from .pca import Chain, pre_reduce
@@ -199,8 +199,7 @@ class UMAPReducer(Reducer):
     def settle(cls, params, n, dim, dims):
         if params["n_epochs"] == AUTO:  # umap-learn's own rule, stated so the record says what ran
             params["n_epochs"] = 500 if n <= 10_000 else 200
-        if params["neighbors"] == AUTO:
-            params["neighbors"] = "exact" if n <= EXACT_LIMIT else "approx"
+        params["neighbors"] = search_method(params["neighbors"], n)
 
     @classmethod
     def adapt(cls, params, n):
