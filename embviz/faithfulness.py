@@ -27,11 +27,15 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import ParameterError
 from .neighbors import check_metric, map_neighbours, normalize_rows, top_k
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BLOCK = 512
 

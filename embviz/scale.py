@@ -34,7 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from .coords import AXES  # noqa: F401  (re-exported: the column names of the output)
+from .coords import AXES  # re-exported: the column names of the output
+
+__all__ = ["AXES", "LargeProjection", "Source", "fit_sample", "project_large", "read_coordinates", "sample_rows"]
 from .embeddings import SAMPLING_METHODS, Embeddings, _stratified
 from .errors import EmbeddingFormatError, ParameterError
 from .progress import ProgressCallback, report
@@ -154,7 +156,7 @@ def _sample_embeddings(src: Source, idx: np.ndarray) -> Embeddings:
     return Embeddings(keys, src.rows(idx))
 
 
-def fit_sample(src: Source, idx: np.ndarray, method: str, dims: int, *, seed: int = 0, metric: str = "cosine",
+def fit_sample(sample: Embeddings, method: str, dims: int, *, seed: int = 0, metric: str = "cosine",
                progress: ProgressCallback | None = None, **params: Any):
     """The sample's :class:`~embviz.reduce.Projection` from the registry's engine (what
     :func:`embviz.project` does in the app and the CLI); its ``mapper()`` maps every other row."""
@@ -164,8 +166,7 @@ def fit_sample(src: Source, idx: np.ndarray, method: str, dims: int, *, seed: in
     if reducer.name == "axes":
         raise ParameterError("project_large", "method", "a method fitted to data (formula axes need no "
                              "sample: use embviz.project on the whole table)", method)
-    return project(_sample_embeddings(src, idx), reducer, dims, seed=seed, metric=metric, progress=progress,
-                   cache=False, **params)
+    return project(sample, reducer, dims, seed=seed, metric=metric, progress=progress, cache=False, **params)
 
 
 def _transform_part(mapper, data: np.ndarray | tuple[str, int, int]) -> np.ndarray:
@@ -215,14 +216,15 @@ def project_large(
     src = Source.open(source)
     labels = src.labels(by) if sample_method == "stratified" else None
     idx = sample_rows(src.n, sample, method=sample_method, seed=seed, labels=labels)
-    x = src.rows(idx)
+    sample_emb = _sample_embeddings(src, idx)
     seconds["load+sample"] = time.perf_counter() - clock
     if report(progress, 0, 1, f"fitting {method} on {len(idx):,} of {src.n:,} rows"):
         return LargeProjection(out, str(method), dims, src.n, len(idx), 0, {}, workers, scheduler, seconds,
                                idx, None, True)
 
     clock = time.perf_counter()
-    proj = fit_sample(src, idx, method, dims, seed=seed, metric=metric, progress=progress, **params)
+    proj = fit_sample(sample_emb, method, dims, seed=seed, metric=metric, progress=progress, **params)
+    del sample_emb
     seconds["fit"] = time.perf_counter() - clock
     if proj.stopped:
         return _result(out, proj, src, idx, 0, workers, scheduler, seconds, True)

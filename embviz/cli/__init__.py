@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..coords import write_coordinates
 from .commands import cmd_convert, cmd_evaluate, cmd_info, cmd_train
 from .common import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ProgressBar, _Formatter
-from ..coords import write_coordinates
 from .project import COORD_SUFFIXES, cmd_project, methods_help, parse_params
 from .serve import cmd_serve, dashboard_path, serve_command
 

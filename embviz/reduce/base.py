@@ -34,8 +34,18 @@ from ..neighbors import check_metric, normalize_rows
 from ..params import AUTO, ParamSpec, resolve_params
 from ..progress import ProgressCallback
 
-__all__ = ["AUTO", "Fit", "ParamSpec", "Projection", "REDUCERS", "Reducer", "get_reducer", "prepare_rows",
-           "project", "register"]
+__all__ = [
+    "AUTO",
+    "REDUCERS",
+    "Fit",
+    "ParamSpec",
+    "Projection",
+    "Reducer",
+    "get_reducer",
+    "prepare_rows",
+    "project",
+    "register",
+]
 
 
 def prepare_rows(x, metric: str) -> np.ndarray:

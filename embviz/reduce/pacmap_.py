@@ -62,7 +62,7 @@ class PaCMAPReducer(Reducer):
     @classmethod
     def settle(cls, params, n, dim, dims):
         if params["n_neighbors"] == AUTO:  # PaCMAP's own rule, stated so the record says what ran
-            params["n_neighbors"] = 10 if n <= 10_000 else int(round(10 + 15 * (np.log10(n) - 4)))
+            params["n_neighbors"] = 10 if n <= 10_000 else round(10 + 15 * (np.log10(n) - 4))
             params["n_neighbors"] = max(2, min(params["n_neighbors"], n - 2))
 
     @classmethod

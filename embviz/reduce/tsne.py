@@ -80,7 +80,7 @@ def _make_index_class():
     class ExactOrAnnoy(KNNIndex):
         """openTSNE's index protocol over :class:`embviz.neighbors.NeighbourIndex`."""
 
-        VALID_METRICS = ["euclidean"]
+        VALID_METRICS = ("euclidean",)
 
         def build(self):
             return self.inner.graph(self.k)
