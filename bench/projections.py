@@ -2,6 +2,7 @@
 
     python3 bench/projections.py            # the full table of issue 3 (~20-40 min on 2 cores)
     python3 bench/projections.py --quick    # smaller sizes, a few minutes
+    python3 bench/projections.py --only pacmap,trimap,densmap,placement,tsne-100k
 
 Every timed run happens in its own subprocess so that the peak memory (``VmHWM`` of that
 process, imports included; ``ru_maxrss`` would carry the parent's peak over the exec) and the "first call in a fresh process" cases are honest. Quality
@@ -61,7 +62,12 @@ def run_case(case: dict) -> dict:
     emb = None
     kind, side = case["kind"], case["side"]
     out: dict = {}
-    if kind in ("tsne", "umap", "pca") and side == "ours":
+    if kind in ("densmap", "pacmap", "trimap") and side != "ours":
+        coords, out["seconds"] = library_run(kind, x)
+    elif kind == "placement":
+        out.update(placement(x, side))
+        coords = None
+    elif kind in ("tsne", "umap", "pca", "densmap", "pacmap", "trimap") and side == "ours":
         import embviz
 
         emb = embviz.Embeddings([str(i) for i in range(len(x))], x)
@@ -70,6 +76,8 @@ def run_case(case: dict) -> dict:
             import sklearn.decomposition  # noqa: F401
 
             import embviz.reduce.tsne  # noqa: F401
+        if kind in ("densmap", "pacmap", "trimap"):
+            import embviz.reduce  # noqa: F401  (the libraries import inside fit, as for the references)
         if case.get("warm"):  # like the reference's warm-up: 5,000 points, through pynndescent too
             extra = {"neighbors": "approx"} if kind == "umap" else {}
             embviz.project(emb.take(np.arange(5000)), kind, cache=False, **case.get("params", {}), **extra)
@@ -134,6 +142,58 @@ def run_case(case: dict) -> dict:
     return out
 
 
+def library_run(kind: str, x: np.ndarray) -> tuple[np.ndarray, float]:
+    """The library a user would otherwise call, with its defaults (imports before the clock)."""
+    if kind == "densmap":
+        import umap
+
+        t = time.perf_counter()
+        coords = umap.UMAP(densmap=True, random_state=0).fit_transform(x)
+    elif kind == "pacmap":
+        import pacmap
+
+        t = time.perf_counter()
+        coords = pacmap.PaCMAP(random_state=0).fit_transform(x)
+    else:
+        from trimap import TorchTRIMAP
+
+        t = time.perf_counter()
+        coords = TorchTRIMAP(device="cpu").fit_transform(x)
+        coords = coords.detach().cpu().numpy() if hasattr(coords, "detach") else coords
+    return np.asarray(coords, dtype=np.float32), time.perf_counter() - t
+
+
+def placement(x: np.ndarray, method: str) -> dict:
+    """Fit on 90 % of the rows, place the held-out 10 % with the method's own transform and with
+    neighbour interpolation (what a map from the disk cache uses); recall@10 of each placement
+    (its 10 nearest fitted points on the map against the 10 nearest in the original space) and
+    the median gap between the two placements relative to the map's extent."""
+    import embviz
+    from embviz.neighbors import top_k
+    from embviz.reduce.place import Mapper, NeighbourModel
+
+    n_fit = int(len(x) * 0.9)
+    emb = embviz.Embeddings([str(i) for i in range(n_fit)], x[:n_fit])
+    proj = embviz.project(emb, method, cache=False)
+    new = x[n_fit:]
+    t = time.perf_counter()
+    native = proj.transform(new)
+    native_s = time.perf_counter() - t
+    t = time.perf_counter()
+    interp = Mapper(NeighbourModel(emb.unit_vectors, proj.coords, metric="cosine"), "cosine", emb.dim)(new)
+    interp_s = time.perf_counter() - t
+    truth, _ = top_k(new, x[:n_fit], 10)
+
+    def recall(xy):
+        got, _ = top_k(xy, proj.coords, 10, metric="euclidean")
+        return float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(got, truth)]))
+
+    extent = float(np.ptp(proj.coords, axis=0).max())
+    gap = float(np.median(np.linalg.norm(native - interp, axis=1)) / extent)
+    return {"seconds": native_s, "ref_seconds": interp_s, "recall_native": recall(native),
+            "recall_interp": recall(interp), "gap": gap}
+
+
 def spawn(case: dict, env: dict | None = None, timeout: int = 3600) -> dict:
     fd, path = tempfile.mkstemp(suffix=".npy")
     os.close(fd)
@@ -175,6 +235,14 @@ def rows(quick: bool, only: set[str] | None):
         ({"kind": "umap", "side": "umap-learn"}, {"NUMBA_CACHE_DIR": cold_ref})]
     yield "umap-warm", n_big, "synthetic", [({"kind": "umap", "side": "ours", "warm": True, "params": {"deterministic": False}}, {}),
                                             ({"kind": "umap", "side": "umap-learn", "warm": True}, {})]
+    n_new = 3000 if quick else 10_000
+    yield "densmap", n_new, "demo", [({"kind": "densmap", "side": "ours"}, {}),
+                                     ({"kind": "densmap", "side": "umap-learn"}, {})]
+    yield "pacmap", n_new, "demo", [({"kind": "pacmap", "side": "ours"}, {}), ({"kind": "pacmap", "side": "pacmap"}, {})]
+    yield "trimap", n_new, "demo", [({"kind": "trimap", "side": "ours"}, {}), ({"kind": "trimap", "side": "trimap"}, {})]
+    n_huge = 30_000 if quick else 100_000
+    yield "tsne-100k", n_huge, "synthetic", [({"kind": "tsne", "side": "ours"}, {}),
+                                             ({"kind": "tsne", "side": "openTSNE"}, {})]
     yield "pca", n_pca, "wide", [({"kind": "pca", "side": "ours"}, {}), ({"kind": "pca", "side": "sklearn"}, {})]
     yield "quality", n_tsne, "demo", [({"kind": "quality", "side": "ours"}, {}), ({"kind": "quality", "side": "sklearn"}, {})]
 
@@ -189,6 +257,10 @@ def main() -> None:
         print(json.dumps(run_case(json.loads(args.case)), default=str))
         return
     only = set(filter(None, args.only.split(",")))
+    if not only or "placement" in only:
+        placement_rows(3000 if args.quick else 10_000)
+        if only == {"placement"}:
+            return
     header = f"{'case':28} {'N':>8} {'ours s':>8} {'ref':>11} {'ref s':>8} {'ratio':>6} {'MB ours/ref':>13} {'T@10 ours/ref':>15} {'recall@10 ours/ref':>19}"
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     print(header, flush=True)
@@ -237,6 +309,21 @@ def spawn_pca(n: int, case: dict) -> dict:
     if proc.returncode:
         return {"error": proc.stderr[-300:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def placement_rows(n: int) -> None:
+    """New points on a fitted map: the method's transform against neighbour interpolation."""
+    print(f"placing 10 % held-out demo words on a map of the other 90 % ({n:,} words; recall@10 of the "
+          "placed point's map neighbours against its true neighbours)", flush=True)
+    print(f"{'method':8} {'native s':>9} {'interp s':>9} {'recall native':>14} {'recall interp':>14} "
+          f"{'median gap / extent':>20}", flush=True)
+    for method in ("pca", "tsne", "umap", "pacmap"):
+        r = spawn({"kind": "placement", "side": method, "n": n, "data": "demo"})
+        if "error" in r:
+            print(f"{method:8} failed: {r['error']}", flush=True)
+            continue
+        print(f"{method:8} {r['seconds']:9.2f} {r['ref_seconds']:9.2f} {r['recall_native']:14.3f} "
+              f"{r['recall_interp']:14.3f} {r['gap']:20.3f}", flush=True)
 
 
 def cache_row(n: int) -> None:

@@ -34,20 +34,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .cluster_methods import (  # noqa: F401  (re-exported: the registry and defaults callers use)
+    CLUSTERERS,
+    METHODS,
+    NOISE,
+    Clusterer,
+    _agglomerative,
+    _centres,
+    _hdbscan,
+    _int_param,
+    _kmeans,
+    _sample_rows,
+    default_min_cluster_size,
+)
 from .embeddings import Embeddings
 from .errors import ParameterError
 from .progress import ProgressCallback, report
 
-METHODS = ("kmeans", "hdbscan", "agglomerative")
 SPACES = ("original", "projected")
 SILHOUETTE_SAMPLE = 5_000      # silhouette on at most this many points (stated in `sampled`)
-AUTO_K_SAMPLE = 2_000          # k="auto" compares candidate k on a sample of this size
-AGGLOMERATIVE_MAX = 5_000      # average linkage is O(N²) memory: fit on a sample, assign the rest
-HDBSCAN_REDUCE_ABOVE = 5_000   # HDBSCAN in the original space runs on a PCA copy above this size
-HDBSCAN_REDUCED_DIMS = 10
 NAME_MEMBERS = 3
-NOISE = -1
-
 
 @dataclass
 class Clustering:
@@ -161,9 +167,10 @@ def cluster(
     start = time.perf_counter()
     if method not in METHODS:
         raise ParameterError("cluster", "method", f"one of {', '.join(map(repr, METHODS))}", method)
+    params = CLUSTERERS[method].check(params)
     x, metric = _space(emb, space, coords)
     fit = {"kmeans": _kmeans, "hdbscan": _hdbscan, "agglomerative": _agglomerative}[method]
-    labels, resolved, sampled, stopped = fit(x, metric, seed, progress, dict(params))
+    labels, resolved, sampled, stopped = fit(x, metric, seed, progress, params)
     labels = _relabel_by_size(labels)
     if not np.any(labels >= 0):
         raise ParameterError("HDBSCAN", "min_cluster_size", f"small enough that some of the {len(x)} points "
@@ -202,180 +209,7 @@ def _space(emb: Embeddings, space: str, coords: np.ndarray | None) -> tuple[np.n
     return coords, "euclidean"
 
 
-def _int_param(owner: str, name: str, value: Any, low: int, high: int, rule: str | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise ParameterError(owner, name, rule or f"an integer in [{low}, {high}]", value)
-    return int(value)
-
-
-def _check_k(owner: str, k: Any, n: int) -> int:
-    return _int_param(owner, "k", k, 2, n - 1, f"an integer in [2, {n - 1}] (fewer clusters than the {n} points)")
-
-
-def _unknown(owner: str, params: dict, allowed: tuple[str, ...]) -> None:
-    for name, value in params.items():
-        if name not in allowed:
-            raise ParameterError(owner, name, f"one of the known parameters {', '.join(allowed)}", value)
-
-
-# -- k-means -----------------------------------------------------------------------------------
-def _kmeans(x, metric, seed, progress, params):
-    from sklearn.cluster import KMeans
-
-    _unknown("KMeans", params, ("k", "k_range", "n_init", "max_iter"))
-    n = len(x)
-    k = params.get("k", 10)
-    n_init = _int_param("KMeans", "n_init", params.get("n_init", 1), 1, 100)
-    max_iter = _int_param("KMeans", "max_iter", params.get("max_iter", 100), 1, 10_000)
-    resolved: dict[str, Any] = {"n_init": n_init, "max_iter": max_iter}
-    sampled: dict[str, int] = {}
-    stopped = False
-    if isinstance(k, str) and k == "auto":
-        k, scores, n_auto, stopped = _choose_k(x, metric, seed, progress, params.get("k_range", (2, 30)), n_init)
-        resolved.update(k_auto=True, k_scores=scores)
-        if n_auto < n:
-            sampled["k_choice"] = n_auto
-    else:
-        k = _check_k("KMeans", k, n)
-    report(progress, 1, 3, f"k-means with k={k}")
-    model = KMeans(n_clusters=k, n_init=n_init, max_iter=max_iter, random_state=seed).fit(x)
-    resolved.update(k=k, inertia=float(model.inertia_), iterations=int(model.n_iter_))
-    return model.labels_, resolved, sampled, stopped
-
-
-def _k_candidates(k_range: Any, n: int) -> list[int]:
-    ok = (isinstance(k_range, (tuple, list)) and len(k_range) == 2
-          and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in k_range)
-          and 2 <= k_range[0] < k_range[1])
-    if not ok:
-        raise ParameterError("KMeans", "k_range", "a pair (low, high) of integers with 2 <= low < high", k_range)
-    low, high = int(k_range[0]), min(int(k_range[1]), n - 1)
-    if low > high:
-        raise ParameterError("KMeans", "k_range", f"within [2, {n - 1}] for {n} points", k_range)
-    if high - low < 12:  # a short range: try every k
-        return list(range(low, high + 1))
-    cands = np.unique(np.round(np.geomspace(low, high, num=8)).astype(int))
-    return [int(c) for c in cands]
-
-
-def _choose_k(x, metric, seed, progress, k_range, n_init):
-    """The k with the best silhouette among candidates, each fitted on the same sample."""
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
-
-    cands = _k_candidates(k_range, len(x))
-    rows = _sample_rows(len(x), AUTO_K_SAMPLE, seed)
-    xs = x[rows]
-    scores: dict[int, float] = {}
-    stopped = False
-    for i, k in enumerate(cands):
-        if k >= len(xs):
-            break
-        labels = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit_predict(xs)
-        if len(np.unique(labels)) > 1:
-            scores[k] = float(silhouette_score(xs, labels, metric=metric))
-        if report(progress, (i + 1) / len(cands), 3, f"choosing k: silhouette {scores.get(k, 0):.3f} at k={k}"):
-            stopped = True
-            break
-    if not scores:
-        raise ParameterError("KMeans", "k_range", "a range where k-means finds at least 2 clusters", k_range)
-    best = max(scores, key=lambda c: (scores[c], -c))
-    return best, scores, len(rows), stopped
-
-
-# -- HDBSCAN -----------------------------------------------------------------------------------
-def _hdbscan(x, metric, seed, progress, params):
-    from sklearn.cluster import HDBSCAN
-
-    _unknown("HDBSCAN", params, ("min_cluster_size", "min_samples", "reduce_to", "cluster_selection_method"))
-    n = len(x)
-    mcs = _int_param("HDBSCAN", "min_cluster_size", params.get("min_cluster_size", default_min_cluster_size(n)), 2, n // 2,
-                     f"an integer in [2, {n // 2}] (at most half of the {n} points, so two clusters can exist)")
-    min_samples = _int_param("HDBSCAN", "min_samples", params.get("min_samples", min(mcs, 10)), 1, n - 1)
-    selection = params.get("cluster_selection_method", "eom")
-    if selection not in ("eom", "leaf"):
-        raise ParameterError("HDBSCAN", "cluster_selection_method", "'eom' or 'leaf'", selection)
-    reduce_to = params.get("reduce_to", "auto")
-    if reduce_to == "auto":
-        reduce_to = HDBSCAN_REDUCED_DIMS if metric == "cosine" and n > HDBSCAN_REDUCE_ABOVE else None
-    if reduce_to is not None:
-        reduce_to = _int_param("HDBSCAN", "reduce_to", reduce_to, 2, 10_000, "None, 'auto' or an integer >= 2")
-    z = x
-    if reduce_to is not None and reduce_to < x.shape[1]:
-        from sklearn.decomposition import PCA
-
-        report(progress, 0.3, 3, f"PCA to {reduce_to} dimensions for HDBSCAN")
-        z = PCA(n_components=reduce_to, random_state=seed).fit_transform(x)
-    else:
-        reduce_to = None
-    report(progress, 1, 3, f"HDBSCAN with min_cluster_size={mcs}")
-    model = HDBSCAN(min_cluster_size=mcs, min_samples=min_samples, cluster_selection_method=selection,
-                    copy=True).fit(z)
-    resolved = {"min_cluster_size": mcs, "min_samples": min_samples,
-                "cluster_selection_method": selection, "reduced_to": reduce_to}
-    return model.labels_, resolved, {}, False
-
-
-def default_min_cluster_size(n: int) -> int:
-    """A natural minimum cluster size: 0.25 % of the points, at least 5, at most 50.
-
-    >>> default_min_cluster_size(300), default_min_cluster_size(20_000)
-    (5, 50)
-    """
-    return int(min(50, max(5, round(n * 0.0025))))
-
-
-# -- agglomerative ------------------------------------------------------------------------------
-def _agglomerative(x, metric, seed, progress, params):
-    from sklearn.cluster import AgglomerativeClustering
-
-    _unknown("AgglomerativeClustering", params, ("k", "distance_threshold", "max_points"))
-    n = len(x)
-    max_points = _int_param("AgglomerativeClustering", "max_points", params.get("max_points", AGGLOMERATIVE_MAX),
-                            10, 50_000)
-    rows = _sample_rows(n, max_points, seed)
-    threshold = params.get("distance_threshold")
-    if threshold is not None:
-        if "k" in params:
-            raise ParameterError("AgglomerativeClustering", "k", "left out when distance_threshold is given",
-                                 params["k"])
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0:
-            raise ParameterError("AgglomerativeClustering", "distance_threshold", "a number > 0", threshold)
-        k = None
-    else:
-        k = _check_k("AgglomerativeClustering", params.get("k", 10), len(rows))
-    report(progress, 1, 3, f"average-linkage clustering of {len(rows):,} points")
-    model = AgglomerativeClustering(n_clusters=k, distance_threshold=threshold, metric=metric,
-                                    linkage="average").fit(x[rows])
-    labels = np.full(n, NOISE, dtype=np.int64)
-    labels[rows] = model.labels_
-    sampled: dict[str, int] = {}
-    if len(rows) < n:
-        rest = np.setdiff1d(np.arange(n), rows)
-        labels[rest] = _nearest_centre(x, labels, rest, metric)
-        sampled["fit"] = len(rows)
-    resolved = {"k": int(model.n_clusters_), "distance_threshold": threshold, "linkage": "average",
-                "max_points": max_points, "fit_on": len(rows),
-                "rest": "nearest cluster centre" if len(rows) < n else None}
-    return labels, resolved, sampled, False
-
-
-def _nearest_centre(x, labels, rows, metric):
-    centres, ids = _centres(x, labels, metric)
-    if metric == "cosine":
-        score = x[rows] @ centres.T
-    else:
-        score = -((x[rows, None, :] - centres[None]) ** 2).sum(-1)
-    return ids[score.argmax(1)]
-
-
 # -- measures and names -------------------------------------------------------------------------
-def _sample_rows(n: int, size: int, seed: int) -> np.ndarray:
-    if n <= size:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
-
-
 def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
     """Cluster ids 0..k-1 by decreasing size (ties by first appearance); noise stays -1."""
     labels = np.asarray(labels, dtype=np.int64)
@@ -400,15 +234,6 @@ def _silhouette(x, labels, metric, seed) -> tuple[float | None, dict[int, float]
     values = silhouette_samples(x[rows], lab, metric=metric)
     per = {int(c): float(values[lab == c].mean()) for c in np.unique(lab)}
     return float(values.mean()), per, len(rows)
-
-
-def _centres(x, labels, metric) -> tuple[np.ndarray, np.ndarray]:
-    ids = np.unique(labels[labels >= 0])
-    centres = np.stack([x[labels == c].mean(0) for c in ids]).astype(np.float32)
-    if metric == "cosine":
-        norms = np.linalg.norm(centres, axis=1, keepdims=True)
-        centres = np.divide(centres, norms, out=np.zeros_like(centres), where=norms > 0)
-    return centres, ids
 
 
 def _centrality(x, labels, metric) -> np.ndarray:
@@ -467,24 +292,15 @@ def map_agreement(labels: np.ndarray, coords: np.ndarray, k: int = 10) -> tuple[
         raise ParameterError("map_agreement", "coords", f"an array with one row per label ({len(labels)})",
                              coords.shape)
     k = _int_param("map_agreement", "k", k, 1, len(labels) - 1)
-    idx = _map_neighbours(coords, k)
+    from .neighbors import map_neighbours
+
+    idx = map_neighbours(coords, k)
     same = (labels[idx] == labels[:, None]).mean(1)
     clustered = labels >= 0
     if not clustered.any():
         return float("nan"), {}
     per = {int(c): float(same[labels == c].mean()) for c in np.unique(labels[clustered])}
     return float(same[clustered].mean()), per
-
-
-def _map_neighbours(coords: np.ndarray, k: int) -> np.ndarray:
-    """Each row's ``k`` nearest other rows on a map (a k-d tree: maps have 2 or 3 dimensions)."""
-    from sklearn.neighbors import NearestNeighbors
-
-    n = len(coords)
-    idx = NearestNeighbors(n_neighbors=min(k + 1, n)).fit(coords).kneighbors(coords, return_distance=False)
-    own = idx == np.arange(n)[:, None]
-    own[~own.any(1), -1] = True  # duplicates can push a row out of its own list: drop the farthest
-    return idx[~own].reshape(n, idx.shape[1] - 1)[:, :k]
 
 
 def chance_agreement(labels: np.ndarray) -> float:

@@ -2,8 +2,8 @@
 
 Exact search is a blocked matrix product (``block`` query rows at a time) followed by
 ``argpartition``, so memory stays at ``block × N`` floats whatever N is. For k-NN *graphs* over
-more than ``EXACT_LIMIT`` rows, :func:`knn` switches to pynndescent (approximate, the library
-UMAP itself uses).
+more than ``EXACT_LIMIT`` rows, :class:`NeighbourIndex` switches to Annoy (approximate). Every
+method's k-NN (t-SNE, UMAP, TriMap, placing new points, the faithfulness metrics) comes from here.
 """
 from __future__ import annotations
 
@@ -15,7 +15,11 @@ import numpy as np
 from .errors import ParameterError
 
 METRICS = ("cosine", "euclidean")
-EXACT_LIMIT = 20_000
+EXACT_LIMIT = 20_000  # exact k-NN graphs up to here (about a second at 10,000 rows on 2 cores)
+# openTSNE builds 50 Annoy trees. On 50,000 points (PCA-100) 20 trees find 95.7 % of the true 90
+# neighbours in 7.6 s where 50 find 99.9 % in 12.3 s; t-SNE's affinities barely notice.
+ANNOY_TREES = 20
+GRAPH_TREES = 50  # knn(): a general-purpose graph; 20 trees recall 0.87 of 10-NN on 16-D noise, 50 more
 
 
 def check_metric(metric: str, owner: str = "neighbours") -> str:
@@ -100,6 +104,71 @@ def top_k(
     return out_idx, out_score
 
 
+def search_method(method: str, n: int) -> str:
+    """``"exact"`` or ``"approx"`` for ``method`` ("auto" resolves by :data:`EXACT_LIMIT`).
+
+    >>> search_method("auto", 20_000), search_method("auto", 20_001), search_method("exact", 10**6)
+    ('exact', 'approx', 'exact')
+    """
+    if method not in ("auto", "exact", "approx"):
+        raise ParameterError("neighbours", "method", "one of 'auto', 'exact', 'approx'", method)
+    return ("exact" if n <= EXACT_LIMIT else "approx") if method == "auto" else method
+
+
+class NeighbourIndex:
+    """The ``k`` nearest rows of a fixed ``base``, for graphs over it and queries of new rows.
+
+    Exact (blocked matrix products on every core) up to :data:`EXACT_LIMIT` rows, approximate
+    above (Annoy, as bundled with openTSNE, with :data:`ANNOY_TREES` trees) when ``method="auto"``.
+    Distances are euclidean on the rows as given (unit rows make them rank as cosine). Picklable,
+    so a fitted map can be sent to Dask workers with its index.
+
+    >>> x = np.random.default_rng(0).normal(size=(50, 4)).astype(np.float32)
+    >>> idx, dist = NeighbourIndex(x).graph(3)
+    >>> idx.shape, bool((idx != np.arange(50)[:, None]).all()), bool((np.diff(dist, axis=1) >= 0).all())
+    ((50, 3), True, True)
+    """
+
+    def __init__(self, base: np.ndarray, *, method: str = "auto", seed: int = 0, n_jobs: int | None = None,
+                 trees: int = ANNOY_TREES):
+        self.base = np.ascontiguousarray(base, dtype=np.float32)
+        self.exact = search_method(method, len(self.base)) == "exact"
+        self.seed, self.n_jobs, self.trees = seed, n_jobs or (os.cpu_count() or 1), trees
+        self._annoy = None
+
+    @property
+    def method(self) -> str:
+        return "exact" if self.exact else "approx"
+
+    def graph(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(indices, distances)`` of every base row's ``k`` nearest other rows, nearest first."""
+        n = len(self.base)
+        k = min(k, n - 1)
+        if self.exact:
+            idx, score = top_k(self.base, self.base, k, metric="euclidean", exclude=np.arange(n)[:, None])
+            return idx, np.maximum(-score.astype(np.float64), 0.0)
+        return self._approx(k).build()
+
+    def query(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(indices, distances)`` of the ``k`` base rows nearest to each query row."""
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        k = min(k, len(self.base))
+        if self.exact:
+            idx, score = top_k(queries, self.base, k, metric="euclidean")
+            return idx, np.maximum(-score.astype(np.float64), 0.0)
+        return self._approx(k).query(queries, k)
+
+    def _approx(self, k: int):
+        from openTSNE.nearest_neighbors import Annoy
+
+        if self._annoy is None:
+            self._annoy = Annoy(self.base, k, metric="euclidean", n_jobs=self.n_jobs, random_state=self.seed,
+                                knn_kwargs={"n_trees": self.trees})
+        else:
+            self._annoy.k = k
+        return self._annoy
+
+
 def knn(
     x: np.ndarray,
     k: int,
@@ -110,31 +179,32 @@ def knn(
 ) -> np.ndarray:
     """Indices of each row's ``k`` nearest other rows (self excluded), shape ``(N, k)``.
 
-    Exact up to :data:`EXACT_LIMIT` rows; approximate (pynndescent) above when
-    ``approximate="auto"``.
+    Exact up to :data:`EXACT_LIMIT` rows; approximate (:class:`NeighbourIndex`, 50 Annoy trees)
+    above when ``approximate="auto"``.
     """
     check_metric(metric)
     x = np.asarray(x, dtype=np.float32)
     n = len(x)
     if not 1 <= k < n:
         raise ParameterError("knn", "k", f"in [1, {n - 1}] (fewer than the {n} points)", k)
-    use_approx = (n > EXACT_LIMIT) if approximate == "auto" else bool(approximate)
-    if use_approx:
-        from pynndescent import NNDescent
-
-        index = NNDescent(x, n_neighbors=k + 1, metric=metric, random_state=seed, n_jobs=-1)
-        idx, _ = index.neighbor_graph
-        return _drop_self(idx, k)
-    self_idx = np.arange(n)[:, None]
-    idx, _ = top_k(x, x, k, metric=metric, exclude=self_idx)
-    return idx
+    method = "auto" if approximate == "auto" else ("approx" if approximate else "exact")
+    x = normalize_rows(x) if metric == "cosine" else x
+    return NeighbourIndex(x, method=method, seed=seed, trees=GRAPH_TREES).graph(k)[0]
 
 
-def _drop_self(idx: np.ndarray, k: int) -> np.ndarray:
-    """Remove each row's own index from an (N, k+1) neighbour table, keeping k columns."""
-    n = len(idx)
-    out = np.empty((n, k), dtype=np.int64)
-    for i in range(n):
-        row = idx[i][idx[i] != i]
-        out[i] = row[:k]
-    return out
+def map_neighbours(coords: np.ndarray, k: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """The ``k`` nearest other points on a 2-D/3-D map of each of ``rows`` (default: every point),
+    from a k-d tree (~50x cheaper than ranking distance rows). A point's own index is dropped even
+    when duplicates tie with it.
+
+    >>> map_neighbours(np.array([[0, 0], [0, 1], [5, 5], [5, 6]]), 1).ravel().tolist()
+    [1, 0, 3, 2]
+    """
+    from scipy.spatial import cKDTree
+
+    coords = np.asarray(coords, dtype=np.float64)
+    rows = np.arange(len(coords)) if rows is None else np.asarray(rows)
+    idx = cKDTree(coords).query(coords[rows], k=min(k + 1, len(coords)), workers=-1)[1]
+    idx = np.asarray(idx).reshape(len(rows), -1)
+    order = np.argsort(idx == rows[:, None], axis=1, kind="stable")  # own index last
+    return np.take_along_axis(idx, order, axis=1)[:, :k]

@@ -11,10 +11,10 @@ Rows of the fitted sample keep their fitted coordinates (the picture the reducer
 other rows get ``transform`` coordinates. The output has the columns ``key``, ``x``, ``y`` (``z``
 for 3-D), ``in_sample`` and, for sources that carry it, their metadata.
 
-The reducers in :mod:`embviz.reduce` return coordinates only, so the library estimators are
-fitted here (scikit-learn ``PCA``, ``umap.UMAP``, openTSNE ``TSNE``) with the parameters of the
-reducers' tables and the same preparation (unit vectors for cosine, PCA pre-reduction); the fitted
-model is what is sent to the workers. t-SNE's ``tol`` has no openTSNE equivalent and is ignored.
+The sample is fitted by the one engine (:func:`embviz.project`, any method of the registry, the
+same parameters and code as the app and the CLI), and the fitted projection's ``mapper()`` — the
+method's own ``transform``, or neighbour interpolation for methods without one (densMAP, TriMap;
+``LargeProjection.transform`` says which) — is what is sent to the workers.
 
 >>> import numpy as np, tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -34,12 +34,12 @@ from typing import Any
 
 import numpy as np
 
+from .coords import AXES  # re-exported: the column names of the output
+
+__all__ = ["AXES", "LargeProjection", "Source", "fit_sample", "project_large", "read_coordinates", "sample_rows"]
 from .embeddings import SAMPLING_METHODS, Embeddings, _stratified
 from .errors import EmbeddingFormatError, ParameterError
 from .progress import ProgressCallback, report
-
-METHODS = ("pca", "umap", "tsne")
-AXES = ("x", "y", "z")
 
 
 @dataclass
@@ -59,6 +59,9 @@ class LargeProjection:
     sample_index: np.ndarray | None = None
     sample_coords: np.ndarray | None = None
     stopped: bool = False
+    requested: dict[str, Any] = field(default_factory=dict)
+    transform: str = ""  # "native" or "neighbours": how rows outside the sample were mapped
+    projection: Any = None  # the sample's Projection (coordinates, model)
 
 
 # -- sources --------------------------------------------------------------------------------------
@@ -147,128 +150,31 @@ def sample_rows(
     return _stratified(labels, size, rng)
 
 
-# -- reducers ------------------------------------------------------------------------------------
-def _normalise(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return x / norms
+# -- fitting through the engine ------------------------------------------------------------------
+def _sample_embeddings(src: Source, idx: np.ndarray) -> Embeddings:
+    keys = [src.emb.keys[i] for i in idx] if src.emb is not None else [str(i) for i in idx]
+    return Embeddings(keys, src.rows(idx))
 
 
-class FittedModel:
-    """A fitted reducer that maps new rows; small enough to send to every worker once.
+def fit_sample(sample: Embeddings, method: str, dims: int, *, seed: int = 0, metric: str = "cosine",
+               progress: ProgressCallback | None = None, **params: Any):
+    """The sample's :class:`~embviz.reduce.Projection` from the registry's engine (what
+    :func:`embviz.project` does in the app and the CLI); its ``mapper()`` maps every other row."""
+    from .reduce import get_reducer, project
 
-    The steps are those of :mod:`embviz.reduce`: unit vectors for cosine, PCA pre-reduction,
-    then the method; PCA components get the same sign convention as :func:`embviz.reduce.pca.pca`.
-    """
-
-    def __init__(self, method: str, model: Any, *, normalise: bool, pre: Any = None, signs=None):
-        self.method, self.model, self.normalise, self.pre, self.signs = method, model, normalise, pre, signs
-
-    def prepare(self, x: np.ndarray) -> np.ndarray:
-        if self.normalise:
-            x = _normalise(x)
-        if self.pre is not None:
-            x = self.pre.transform(x)
-        return np.array(x, dtype=np.float32, order="C")
-
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        if self.method == "umap":
-            from .reduce.umap_ import configure_numba_cache
-
-            configure_numba_cache()
-        out = np.asarray(self.model.transform(self.prepare(x)), dtype=np.float32)
-        return out * self.signs if self.signs is not None else out
+    reducer = get_reducer(method)
+    if reducer.name == "axes":
+        raise ParameterError("project_large", "method", "a method fitted to data (formula axes need no "
+                             "sample: use embviz.project on the whole table)", method)
+    return project(sample, reducer, dims, seed=seed, metric=metric, progress=progress, cache=False, **params)
 
 
-def _pca_model(x: np.ndarray, n_components: int, seed: int, whiten: bool = False):
-    """A fitted sklearn PCA and the component signs of :func:`embviz.reduce.pca.pca`."""
-    from sklearn.decomposition import PCA
-
-    n, d = x.shape
-    n_components = min(n_components, n, d)
-    solver = "covariance_eigh" if n >= 4 * d else "auto"
-    model = PCA(n_components=n_components, svd_solver=solver, whiten=whiten, random_state=seed).fit(x)
-    comps = model.components_
-    signs = np.sign(comps[np.arange(n_components), np.abs(comps).argmax(axis=1)]).astype(np.float32)
-    signs[signs == 0] = 1
-    return model, signs
-
-
-def fit_model(
-    x: np.ndarray, method: str, dims: int, *, seed: int = 0, metric: str = "cosine", **params: Any
-) -> tuple[FittedModel, np.ndarray, dict[str, Any]]:
-    """Fit ``method`` on the sample ``x``; return the model, the sample's coordinates and the
-    resolved parameters (checked against the reducer's parameter table in :mod:`embviz.reduce`)."""
-    from .neighbors import check_metric
-    from .reduce import get_reducer
-
-    if method not in METHODS:
-        raise ParameterError("project_large", "method", f"one of {METHODS} (a method with transform)", method)
-    if dims not in (2, 3):
-        raise ParameterError("project_large", "dims", "2 or 3", dims)
-    check_metric(metric, "project_large")
-    resolved = get_reducer(method).resolve(params, len(x), x.shape[1], dims)
-    normalise = metric == "cosine"
-    x = _normalise(x) if normalise else x
-    if method == "pca":
-        model, signs = _pca_model(x, dims, seed, resolved["whiten"])
-        fitted = FittedModel("pca", model, normalise=normalise, signs=signs)
-        coords = model.transform(x).astype(np.float32) * signs
-        return fitted, coords, {**resolved, "metric": metric, "seed": seed}
-    pre = None
-    k = resolved["pca_components"]
-    if k and x.shape[1] > k and x.shape[0] > k:
-        pre = _pca_model(x, k, seed)[0]
-    fitted = FittedModel(method, None, normalise=normalise, pre=pre)
-    z = np.array(x if pre is None else pre.transform(x), dtype=np.float32, order="C")
-    if method == "umap":
-        fitted.model, coords = _fit_umap(z, dims, seed, resolved)
-    else:
-        fitted.model, coords = _fit_tsne(z, dims, seed, resolved)
-    return fitted, coords, {**resolved, "metric": metric, "seed": seed}
-
-
-def _fit_umap(z: np.ndarray, dims: int, seed: int, p: dict):
-    import warnings
-
-    from .reduce.umap_ import configure_numba_cache
-
-    configure_numba_cache()
-    import umap
-
-    model = umap.UMAP(
-        n_components=dims, n_neighbors=p["n_neighbors"], min_dist=p["min_dist"], spread=p["spread"],
-        n_epochs=p["n_epochs"] or None, init=p["init"], random_state=seed, metric="euclidean",
-        force_approximation_algorithm=True, low_memory=True, n_jobs=1,
-    )  # the pynndescent index is what maps new points (exact k-NN has no transform)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        coords = model.fit_transform(z)
-    return model, np.asarray(coords, dtype=np.float32)
-
-
-def _fit_tsne(z: np.ndarray, dims: int, seed: int, p: dict):
-    from openTSNE import TSNE
-
-    gradient = p["gradient"]
-    if gradient == "auto":
-        gradient = "fft" if len(z) >= 20_000 and dims <= 2 else "bh"
-    neighbors = {"auto": "auto", "exact": "exact", "approx": "annoy"}[p["neighbors"]]
-    model = TSNE(
-        n_components=dims, perplexity=p["perplexity"], n_iter=p["n_iter"],
-        early_exaggeration_iter=p["exaggeration_iter"], early_exaggeration=p["early_exaggeration"],
-        negative_gradient_method=gradient, theta=p["theta"], neighbors=neighbors, metric="euclidean",
-        random_state=seed, n_jobs=1, verbose=False,
-    ).fit(z)  # openTSNE's own pipeline: its affinity object keeps the index that maps new points
-    return model, np.asarray(model, dtype=np.float32)
-
-
-def _transform_part(model: FittedModel, data: np.ndarray | tuple[str, int, int]) -> np.ndarray:
+def _transform_part(mapper, data: np.ndarray | tuple[str, int, int]) -> np.ndarray:
     """Runs on a worker: read the partition if given as (npy path, start, stop), then map it."""
     if isinstance(data, tuple):
         path, start, stop = data
         data = _read_npy(path, slice(start, stop))
-    return model.transform(data)
+    return mapper(data)
 
 
 # -- the pipeline --------------------------------------------------------------------------------
@@ -310,15 +216,19 @@ def project_large(
     src = Source.open(source)
     labels = src.labels(by) if sample_method == "stratified" else None
     idx = sample_rows(src.n, sample, method=sample_method, seed=seed, labels=labels)
-    x = src.rows(idx)
+    sample_emb = _sample_embeddings(src, idx)
     seconds["load+sample"] = time.perf_counter() - clock
     if report(progress, 0, 1, f"fitting {method} on {len(idx):,} of {src.n:,} rows"):
-        return _result(out, method, dims, src, idx, 0, {}, workers, scheduler, seconds, None, True)
+        return LargeProjection(out, str(method), dims, src.n, len(idx), 0, {}, workers, scheduler, seconds,
+                               idx, None, True)
 
     clock = time.perf_counter()
-    model, fitted, resolved = fit_model(x, method, dims, seed=seed, metric=metric, **params)
-    del x
+    proj = fit_sample(sample_emb, method, dims, seed=seed, metric=metric, progress=progress, **params)
+    del sample_emb
     seconds["fit"] = time.perf_counter() - clock
+    if proj.stopped:
+        return _result(out, proj, src, idx, 0, workers, scheduler, seconds, True)
+    fitted, mapper = proj.coords, proj.mapper()
 
     clock = time.perf_counter()
     bounds = [(a, min(a + partition_rows, src.n)) for a in range(0, src.n, partition_rows)]
@@ -326,22 +236,22 @@ def project_large(
         parts: Iterator[tuple[int, np.ndarray]] = ((i, None) for i in range(len(bounds)))
         stopped = _write(out, src, bounds, parts, idx, fitted, dims, progress)
     elif workers == 0 and scheduler is None:
-        parts = ((i, model.transform(src.rows(slice(a, b)))) for i, (a, b) in enumerate(bounds))
+        parts = ((i, mapper(src.rows(slice(a, b)))) for i, (a, b) in enumerate(bounds))
         stopped = _write(out, src, bounds, parts, idx, fitted, dims, progress)
     else:
         with _client(scheduler, workers) as client:
-            parts = _dask_parts(client, model, src, bounds)
+            parts = _dask_parts(client, mapper, src, bounds)
             stopped = _write(out, src, bounds, parts, idx, fitted, dims, progress)
     seconds["transform+write"] = time.perf_counter() - clock
-    return _result(out, method, dims, src, idx, len(bounds), resolved, workers, scheduler, seconds,
-                   fitted, stopped)
+    return _result(out, proj, src, idx, len(bounds), workers, scheduler, seconds, stopped)
 
 
-def _result(out, method, dims, src, idx, n_parts, resolved, workers, scheduler, seconds, fitted, stopped):
+def _result(out, proj, src, idx, n_parts, workers, scheduler, seconds, stopped):
     return LargeProjection(
-        path=out, method=method, dims=dims, n_points=src.n, sample_size=len(idx), n_partitions=n_parts,
-        params=resolved, workers=0 if scheduler is None and workers == 0 else workers,
-        scheduler=scheduler, seconds=seconds, sample_index=idx, sample_coords=fitted, stopped=stopped,
+        path=out, method=proj.method, dims=proj.dims, n_points=src.n, sample_size=len(idx), n_partitions=n_parts,
+        params=proj.params, workers=0 if scheduler is None and workers == 0 else workers,
+        scheduler=scheduler, seconds=seconds, sample_index=idx, sample_coords=proj.coords, stopped=stopped,
+        requested=proj.requested, transform=proj.transform_kind, projection=proj,
     )
 
 
@@ -376,11 +286,11 @@ class _client:
             self.cluster.close()
 
 
-def _dask_parts(client, model: FittedModel, src: Source, bounds: list[tuple[int, int]]):
+def _dask_parts(client, mapper, src: Source, bounds: list[tuple[int, int]]):
     """Yield (partition number, coordinates) as partitions finish, with a bounded number in flight."""
     from dask.distributed import as_completed
 
-    [remote_model] = client.scatter([model], broadcast=True)
+    [remote_model] = client.scatter([mapper], broadcast=True)
     in_flight = max(2, 2 * len(client.scheduler_info()["workers"]))
 
     def submit(i: int):
@@ -413,42 +323,24 @@ def _write(
     progress: ProgressCallback | None,
 ) -> bool:
     """Write partitions in order as they arrive (out-of-order ones wait in memory); True if stopped.
-    The file appears under its name only when complete (or stopped); a failure leaves nothing."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    try:
-        stopped = _write_parts(tmp, src, bounds, parts, idx, fitted, dims, progress)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    tmp.replace(out)
-    return stopped
-
-
-def _write_parts(tmp: Path, src, bounds, parts, idx, fitted, dims, progress) -> bool:
-    import pyarrow.parquet as pq
+    The file appears under its name only when complete (or stopped); a failure or a kill leaves
+    nothing there (:class:`embviz.coords.ParquetParts`)."""
+    from .coords import ParquetParts
 
     waiting: dict[int, np.ndarray | None] = {}
-    writer = None
     following, stopped = 0, False
-    try:
+    with ParquetParts(out) as writer:
         for i, coords in parts:
             waiting[i] = coords
             while following in waiting:
                 a, b = bounds[following]
-                table = _table(src, a, b, waiting.pop(following), idx, fitted, dims)
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table)
+                writer.write(_table(src, a, b, waiting.pop(following), idx, fitted, dims))
                 following += 1
             if report(progress, bounds[following - 1][1] if following else 0, src.n,
                       f"mapped {following} of {len(bounds)} partitions"):
                 stopped = True
                 break
-    finally:
-        if writer is None:
-            writer = pq.ParquetWriter(tmp, _table(src, 0, 0, None, idx, fitted, dims).schema)
-        writer.close()
+        writer.close(empty_schema=_table(src, 0, 0, None, idx, fitted, dims).schema)
     return stopped
 
 
@@ -474,9 +366,7 @@ def _table(src: Source, a: int, b: int, coords: np.ndarray | None, idx, fitted, 
 
 
 def read_coordinates(path: str | Path) -> np.ndarray:
-    """The coordinate columns of a file :func:`project_large` wrote, as an N×dims float32 array."""
-    import pyarrow.parquet as pq
+    """The coordinate columns of a file :func:`project_large` wrote (:func:`embviz.coords.coordinate_array`)."""
+    from .coords import coordinate_array
 
-    table = pq.read_table(path)
-    names = [a for a in AXES if a in table.column_names]
-    return np.column_stack([table[a].to_numpy() for a in names]).astype(np.float32)
+    return coordinate_array(path)

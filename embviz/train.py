@@ -200,9 +200,9 @@ class Trajectory:
 
 
 def _pca2(x: np.ndarray) -> np.ndarray:
-    x = x - x.mean(axis=0)
-    _, _, vt = np.linalg.svd(x, full_matrices=False)
-    return x @ vt[:2].T
+    from .reduce.pca import pca
+
+    return pca(x, 2)[0].astype(np.float64)
 
 
 def _align(reference: np.ndarray, other: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ import pytest
 
 import embviz
 from embviz import cli
-from embviz.figures.density import load_coordinates
+from embviz.coords import read_coordinates as load_coordinates
 
 
 def run(capsys, *argv):
@@ -67,7 +67,8 @@ def test_project_params_are_typed_by_the_reducer_table(capsys, npz, tmp_path):
     out = tmp_path / "c.parquet"
     code, _, err = run(capsys, "project", npz, "-o", out, "--method", "umap", "--param", "n_neighbors=abc")
     assert code == 1
-    assert err == "embviz: error: The 'n_neighbors' parameter of UMAP must be an int. Got 'abc' instead.\n"
+    assert err == ("embviz: error: The 'n_neighbors' parameter of UMAP must be an int in [2, 500] and below "
+                   "n_samples. Got 'abc' instead.\n")
     code, _, err = run(capsys, "project", npz, "-o", out, "--method", "pca", "--param", "whiten")
     assert code == 1 and "'--param' parameter of embviz project must be of the form name=value" in err
     assert cli.parse_params("tsne", ["perplexity=12", "gradient=bh"]) == {"perplexity": 12.0, "gradient": "bh"}
@@ -184,3 +185,14 @@ def test_python_m_embviz_serves_the_dashboard(npz):
 def test_console_script_and_version():
     done = subprocess.run(["embviz", "--version"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0 and done.stdout.strip() == f"embviz {embviz.__version__}"
+
+
+def test_serve_refuses_a_taken_port_before_announcing_the_dashboard(capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, out, err = run(capsys, "serve", "--port", port)
+    assert code == 1 and "dashboard on" not in err + out
+    assert err == (f"embviz: error: The '--port' parameter of embviz serve must be a free port (port {port} on "
+                   f"127.0.0.1 is in use; choose another, e.g. --port {port + 1}). Got {port} instead.\n")

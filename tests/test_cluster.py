@@ -96,7 +96,7 @@ def test_hdbscan_marks_outliers_as_noise():
 
 
 def test_hdbscan_reduction_above_threshold_is_stated(monkeypatch):
-    import embviz.clustering as mod
+    import embviz.cluster_methods as mod  # the methods moved out of clustering.py (module size)
 
     monkeypatch.setattr(mod, "HDBSCAN_REDUCE_ABOVE", 100)
     emb, truth = planted()
@@ -224,10 +224,12 @@ def test_demo_groups_of_meaning_come_out_together(demo):
 # -- bad parameters ------------------------------------------------------------------------------
 @pytest.mark.parametrize("params, match", [
     ({"k": 400}, r"'k' parameter of KMeans must be an integer in \[2, 299\] \(fewer clusters than the 300 points\). Got 400"),
-    ({"k": 1}, r"'k' parameter of KMeans must be an integer in \[2, 299\]"),
+    ({"k": 1}, r"'k' parameter of KMeans must be 'auto' or an int in \[2, 1000\]\. Got 1"),
+    ({"k": 5000}, r"'k' parameter of KMeans must be 'auto' or an int in \[2, 1000\]\. Got 5000"),
+    ({"k": "auto", "k_max": 500}, r"'k_max' parameter of KMeans must be an int in \[3, 200\]"),
     ({"k": "three"}, r"'k' parameter of KMeans .* Got 'three'"),
     ({"k": "auto", "k_range": (5, 2)}, "'k_range' parameter of KMeans must be a pair"),
-    ({"n_clusters": 3}, "'n_clusters' parameter of KMeans must be one of the known parameters k, k_range"),
+    ({"n_clusters": 3}, "'n_clusters' parameter of KMeans must be one of the known parameters k, k_min, k_max, n_init, max_iter, k_range"),
 ])
 def test_bad_kmeans_parameters(blobs, params, match):
     with pytest.raises(ParameterError, match=match):
@@ -242,7 +244,7 @@ def test_bad_hdbscan_and_agglomerative_parameters(blobs):
         cluster(blobs, "hdbscan", min_samples=0)
     with pytest.raises(ParameterError, match="'k' parameter of AgglomerativeClustering must be an integer in"):
         cluster(blobs, "agglomerative", k=300)
-    with pytest.raises(ParameterError, match="'distance_threshold' parameter of AgglomerativeClustering must be a number > 0"):
+    with pytest.raises(ParameterError, match=r"'distance_threshold' parameter of AgglomerativeClustering must be a float in \(0, 2\]"):
         cluster(blobs, "agglomerative", distance_threshold=-1)
     with pytest.raises(ParameterError, match="'k' parameter of AgglomerativeClustering must be left out"):
         cluster(blobs, "agglomerative", k=3, distance_threshold=0.5)

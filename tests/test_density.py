@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from embviz.errors import EmbeddingFormatError, ParameterError
-from embviz.figures.density import density_figure, load_coordinates, window_mask
+from embviz.errors import ParameterError
+from embviz.figures.density import density_figure, window_mask
 
 
 @pytest.fixture
@@ -70,21 +70,3 @@ def test_bad_arguments_name_the_parameter(xy, kwargs, match):
         density_figure(xy, **kwargs)
 
 
-def test_load_coordinates_parquet_csv_and_errors(tmp_path, xy):
-    table = pd.DataFrame({"key": [f"k{i}" for i in range(100)], "x": xy[:100, 0], "y": xy[:100, 1],
-                          "group": ["a", "b"] * 50})
-    table.to_parquet(tmp_path / "c.parquet", index=False)
-    table.to_csv(tmp_path / "c.csv", index=False)
-    for name in ("c.parquet", "c.csv"):
-        back = load_coordinates(tmp_path / name)
-        assert list(back["key"][:2]) == ["k0", "k1"] and back["x"].dtype == np.float32
-        np.testing.assert_allclose(back["y"], table["y"], rtol=1e-6)
-        assert list(back["group"][:2]) == ["a", "b"]
-    table.drop(columns="y").to_csv(tmp_path / "bad.csv", index=False)
-    with pytest.raises(EmbeddingFormatError, match=r"bad.csv: expected coordinate columns x and y, found \['key', 'x', 'group'\]"):
-        load_coordinates(tmp_path / "bad.csv")
-    table.assign(x="oops").to_csv(tmp_path / "text.csv", index=False)
-    with pytest.raises(EmbeddingFormatError, match="column 'x' must hold numbers"):
-        load_coordinates(tmp_path / "text.csv")
-    with pytest.raises(EmbeddingFormatError, match="no such file"):
-        load_coordinates(tmp_path / "missing.parquet")

@@ -117,7 +117,7 @@ def test_a_failure_while_writing_leaves_no_file(npy, tmp_path):
 
 def test_bad_input_names_the_problem(npy, tmp_path):
     out = tmp_path / "c.parquet"
-    with pytest.raises(ParameterError, match="'method' parameter of project_large"):
+    with pytest.raises(ParameterError, match="'method' parameter of project_large must be a method fitted to data"):
         project_large(npy, "axes", out=out)
     with pytest.raises(ParameterError, match="'out' parameter .* ending in .parquet"):
         project_large(npy, "pca", out=tmp_path / "c.csv")
@@ -141,3 +141,39 @@ def test_sample_rows_is_the_embeddings_sample():
     with pytest.raises(ParameterError, match="'sample' parameter"):
         sample_rows(200, 0)
     assert sample_rows(200, 5, method="top").tolist() == [0, 1, 2, 3, 4]
+
+
+def test_tsne_gives_the_same_coordinates_in_process_and_on_dask_with_the_parameters_that_ran(npy, tmp_path, cluster):
+    """One engine: the Dask path fits the sample with embviz.project and maps the rest with the
+    fitted openTSNE embedding's transform; the reported parameters are what openTSNE ran."""
+    import embviz
+
+    kw = {"sample": 300, "seed": 2, "partition_rows": 2500, "perplexity": 10, "n_iter": 50,
+          "exaggeration_iter": 50, "learning_rate": 123.0}
+    single = project_large(npy, "tsne", out=tmp_path / "one.parquet", workers=0, **kw)
+    dask = project_large(npy, "tsne", out=tmp_path / "two.parquet", scheduler=cluster, **kw)
+    a, b = read_coordinates(single.path), read_coordinates(dask.path)
+    assert a.shape == (6000, 2) and np.isfinite(a).all()
+    np.testing.assert_array_equal(a, b)
+    assert single.transform == "native" and single.params["learning_rate"] == 123.0
+    assert single.params["gradient"] == "bh" and single.requested["gradient"] == "auto"
+    tsne_embedding = single.projection.model.then.embedding
+    assert tsne_embedding.gradient_descent_params["learning_rate"] == 123.0
+    assert tsne_embedding.gradient_descent_params["negative_gradient_method"] == "bh"
+    # the sample's rows are exactly the in-process projection of the same sample
+    x = np.load(npy)
+    sample = Embeddings([str(i) for i in single.sample_index], x[single.sample_index])
+    direct = embviz.project(sample, "tsne", seed=2, cache=False, **{k: v for k, v in kw.items()
+                                                                     if k not in ("sample", "seed", "partition_rows")})
+    np.testing.assert_array_equal(a[single.sample_index], direct.coords)
+    first = np.setdiff1d(np.arange(2500), single.sample_index)  # the first partition, as mapped
+    np.testing.assert_allclose(a[first], direct.transform(x[:2500])[first], atol=1e-4)
+
+
+def test_methods_without_a_transform_map_by_neighbour_interpolation(npy, tmp_path):
+    res = project_large(npy, "densmap", sample=400, seed=0, partition_rows=3000, n_epochs=30,
+                        out=tmp_path / "d.parquet", workers=0)
+    xy = read_coordinates(res.path)
+    assert res.transform == "neighbours" and np.isfinite(xy).all()
+    lo, hi = res.sample_coords.min(axis=0), res.sample_coords.max(axis=0)
+    assert ((xy >= lo - 1e-5) & (xy <= hi + 1e-5)).all()  # medians of fitted positions stay inside the map

@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 import embviz
+from embviz.errors import ParameterError
 
 
 def reducers() -> dict:
@@ -35,19 +36,30 @@ def param_widgets(method: str, prefix: str, container=None, skip: tuple = ()) ->
         if spec.name in skip:
             continue
         key = param_key(prefix, method, spec.name)
-        value = _widget(box, spec, key)
+        value = _widget(box, spec, key, method_label(method))
         if value != spec.default:
             out[spec.name] = value
     return out
 
 
-def _widget(box, spec, key: str):
+def _widget(box, spec, key: str, owner: str = "app"):
     label = spec.name.replace("_", " ")
     help_ = spec.help or None
+    if spec.auto:  # "auto" is a value: a text box that takes a number or "auto", read by ParamSpec.parse
+        if key not in st.session_state:
+            st.session_state[key] = str(spec.default)
+        st.session_state[key] = str(st.session_state[key])
+        text = box.text_input(f"{label} (a number or auto)", key=key, help=help_)
+        try:
+            return spec.parse(text, owner)
+        except ParameterError as exc:
+            box.warning(f"{exc} Using {spec.default!r}.")
+            return spec.default
     if key in st.session_state:
         try:
-            st.session_state[key] = spec.check("app", st.session_state[key])
-        except Exception:  # a stale or bad value (e.g. from a URL): back to the default
+            st.session_state[key] = spec.check(owner, st.session_state[key])
+        except ParameterError as exc:  # a stale or bad value (e.g. from a URL): back to the default, said
+            box.warning(f"{exc} Using the default {spec.default!r}.")
             st.session_state[key] = spec.default
     else:  # an empty text parameter (formula axes) starts from the package's example
         st.session_state[key] = spec.example if spec.default == "" and spec.example is not None else spec.default
@@ -79,12 +91,10 @@ def apply_params(method: str, prefix: str, params: dict) -> list[str]:
             problems.append(f"URL parameter 'p.{name}' is not a parameter of {method_label(method)} "
                             f"(it has {', '.join(known) or 'none'}) — ignored.")
             continue
-        if spec.kind == "float" and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if spec.kind == "str":
-            value = str(value)
         try:
-            st.session_state[param_key(prefix, method, name)] = spec.check(method_label(method), value)
-        except Exception as exc:  # noqa: BLE001
+            value = spec.parse(value if isinstance(value, str) else str(value), method_label(method)) \
+                if spec.kind != "str" else spec.check(method_label(method), str(value))
+            st.session_state[param_key(prefix, method, name)] = str(value) if spec.auto else value
+        except ParameterError as exc:
             problems.append(f"URL parameter 'p.{name}': {exc} Using the default {spec.default!r}.")
     return problems

@@ -15,24 +15,9 @@ import os
 import shutil
 import zipfile
 
-import numpy as np
 import pandas as pd
 
-AXES = ("x", "y", "z")
-
-
-def coordinates_frame(coords: np.ndarray, keys, metadata: pd.DataFrame | None = None) -> pd.DataFrame:
-    """A table of key, x, y[, z] and any metadata columns."""
-    coords = np.asarray(coords)
-    df = pd.DataFrame({"key": list(keys)})
-    for j in range(coords.shape[1]):
-        df[AXES[j]] = coords[:, j]
-    if metadata is not None and len(metadata.columns):
-        meta = metadata.reset_index(drop=True)
-        for c in meta.columns:
-            if c not in df.columns:
-                df[c] = meta[c].to_numpy()
-    return df
+from embviz.coords import AXES, coordinates_frame  # noqa: F401  (the coordinates table has one owner)
 
 
 def to_csv(df: pd.DataFrame) -> bytes:

@@ -84,20 +84,21 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def parse_scalar(text: str):
-    """A URL value as bool, int, float or str — never evaluated.
+def parse_scalar(text: str, method: str = "", name: str = ""):
+    """A URL value typed by the method's parameter table (``ParamSpec.parse``, the one text parser
+    of embviz) — never evaluated. A parameter the registry does not know stays text (the
+    controls report it). Raises :class:`embviz.ParameterError` for a value its spec rejects.
 
-    >>> parse_scalar("30"), parse_scalar("0.5"), parse_scalar("true"), parse_scalar("cosine")
-    (30, 0.5, True, 'cosine')
+    >>> parse_scalar("30", "umap", "n_neighbors"), parse_scalar("true", "umap", "deterministic")
+    (30, True)
+    >>> parse_scalar("auto", "tsne", "learning_rate"), parse_scalar("30", "nope", "x")
+    ('auto', '30')
     """
-    low = text.strip().lower()
-    if low in ("true", "false"):
-        return low == "true"
-    if re.fullmatch(r"[+-]?\d{1,12}", low):
-        return int(low)
-    if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+|\d+)(e[+-]?\d+)?", low):
-        return float(low)
-    return text
+    from embviz.reduce import REDUCERS
+
+    cls = REDUCERS.get(method)
+    spec = next((p for p in cls.PARAMS if p.name == name), None) if cls is not None else None
+    return spec.parse(text, cls.owner()) if spec is not None else text
 
 
 def from_query(query: dict) -> tuple[View, list[str]]:
@@ -131,7 +132,10 @@ def from_query(query: dict) -> tuple[View, list[str]]:
         if k.startswith("p."):
             name = k[2:]
             if _NAME.match(name) and len(str(v)) <= MAX_TEXT:
-                view.params[name] = parse_scalar(str(v))
+                try:
+                    view.params[name] = parse_scalar(str(v), view.method, name)
+                except ValueError as exc:  # embviz.ParameterError: the spec's rule, with bounds
+                    problems.append(f"URL parameter {k!r}: {exc} Using the method's default.")
             else:
                 bad(k, "a parameter name with a short value", v, "the method's default")
     if "q" in get:

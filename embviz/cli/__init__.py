@@ -16,9 +16,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..coords import write_coordinates
 from .commands import cmd_convert, cmd_evaluate, cmd_info, cmd_train
 from .common import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ProgressBar, _Formatter
-from .project import COORD_SUFFIXES, cmd_project, parse_params, write_coordinates
+from .project import COORD_SUFFIXES, cmd_project, methods_help, parse_params
 from .serve import cmd_serve, dashboard_path, serve_command
 
 __all__ = ["COORD_SUFFIXES", "EXIT_DATA", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "ProgressBar",
@@ -59,7 +60,7 @@ def _common(p: argparse.ArgumentParser, *, reading: bool = True) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summaries on stderr")
     if reading:
         p.add_argument("--format", default=None, help="input format (default: told from the content)")
-        p.add_argument("--limit", type=_positive, default=None, help="read only the first N rows")
+        p.add_argument("--limit", type=_positive, default=None, help="read only the first N rows (default: all)")
         p.add_argument("--keys", default=None, help="a text file with one key per line (for .npy)")
         p.add_argument("--metadata", default=None, help="a metadata table (TSV/CSV/Parquet), one row per vector")
 
@@ -71,19 +72,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"embviz {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    from ..reduce import REDUCERS
+
     p = sub.add_parser("project", help="vectors in, 2-D/3-D coordinates out", formatter_class=_Formatter,
-                       description=PROJECT_HELP)
-    p.add_argument("source", help="vectors: any format embviz reads (.npy is memory-mapped)")
+                       description=PROJECT_HELP, epilog=methods_help())
+    p.add_argument("source", help="vectors: any format embviz reads (.npy is memory-mapped); with --onto, "
+                                  "the new vectors to place")
     p.add_argument("-o", "--output", required=True, help="coordinates: .parquet, .csv or .tsv (projector pair)")
-    p.add_argument("--method", default="pca", choices=["pca", "tsne", "umap", "axes"])
-    p.add_argument("--dims", type=int, default=2, choices=[2, 3])
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--metric", default="cosine", choices=["cosine", "euclidean"])
+    p.add_argument("--method", default="pca", choices=list(REDUCERS), help="projection method (see below)")
+    p.add_argument("--dims", type=int, default=2, choices=[2, 3], help="2-D or 3-D")
+    p.add_argument("--seed", type=int, default=0, help="random seed (the same seed gives the same map)")
+    p.add_argument("--metric", default="cosine", choices=["cosine", "euclidean"], help="geometry of the vectors")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="a method parameter, repeatable (e.g. n_neighbors=30, perplexity=50, x='woman - man')")
+                   help="a method parameter, repeatable (e.g. n_neighbors=30, perplexity=50, x='woman - man'); "
+                        "each method's parameters are listed below")
     p.add_argument("--sample", type=_positive, default=20_000,
                    help="fit on at most this many rows; with more rows, the rest are mapped with transform")
-    p.add_argument("--sample-method", default="random", choices=["random", "top", "stratified"])
+    p.add_argument("--sample-method", default="random", choices=["random", "top", "stratified"],
+                   help="how the fit sample is drawn")
     p.add_argument("--by", default=None, help="metadata column for --sample-method stratified")
     p.add_argument("--workers", type=_nonnegative, default=None,
                    help="Dask worker processes on this machine for the mapping (0 = in this process; "
@@ -92,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (instead of a local cluster)")
     p.add_argument("--partition-rows", type=_positive, default=100_000, help="rows per Dask task")
     p.add_argument("--quality", action="store_true", help="print trustworthiness, continuity, kNN recall")
+    p.add_argument("--onto", default=None, metavar="COORDS",
+                   help="place SOURCE on this existing map (coordinates written by embviz project) instead "
+                        "of making a new one; needs --base")
+    p.add_argument("--base", default=None, metavar="VECTORS", help="with --onto: the vectors the map was made from")
+    p.add_argument("-k", type=_positive, default=10, help="with --onto: nearest mapped neighbours per new point")
     _common(p)
     p.set_defaults(run=cmd_project)
 
@@ -100,28 +111,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("corpus", help="text, one sentence per line (.txt or .txt.gz)")
     p.add_argument("-o", "--output", required=True, help="vectors file; the format follows the extension")
     p.add_argument("--to", default=None, help="output format name (default: from the extension)")
-    p.add_argument("--dims", type=int, default=100)
-    p.add_argument("--window", type=int, default=5)
-    p.add_argument("--min-count", type=int, default=5)
-    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--dims", type=int, default=100, help="vector dimensions")
+    p.add_argument("--window", type=int, default=5, help="context words on each side")
+    p.add_argument("--min-count", type=int, default=5, help="ignore words seen fewer times")
+    p.add_argument("--epochs", type=int, default=5, help="passes over the corpus")
     p.add_argument("--sg", action="store_true", help="skip-gram instead of CBOW")
-    p.add_argument("--negative", type=int, default=5)
-    p.add_argument("--max-vocab", type=int, default=None)
+    p.add_argument("--negative", type=int, default=5, help="negative samples per word")
+    p.add_argument("--max-vocab", type=int, default=None, help="keep at most this many words (default: all)")
     p.add_argument("--workers", type=int, default=2, help="threads (1 makes a seed reproducible)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed")
     _common(p, reading=False)
     p.set_defaults(run=cmd_train)
 
     p = sub.add_parser("evaluate", help="analogy and similarity benchmarks", formatter_class=_Formatter,
                        description=EVALUATE_HELP)
-    p.add_argument("vectors")
+    p.add_argument("vectors", help="vectors: any format embviz reads")
     p.add_argument("--analogies", default=None, help="analogy questions file (default: Google's, bundled with gensim)")
     p.add_argument("--similarity", action="append", default=[], metavar="FILE",
                    help="word-pair file, repeatable (default: WordSim-353 and SimLex-999)")
-    p.add_argument("--no-analogies", action="store_true")
-    p.add_argument("--no-similarity", action="store_true")
-    p.add_argument("--method", default="3cosadd", choices=["3cosadd", "3cosmul"])
-    p.add_argument("--restrict", type=_positive, default=None, help="search only the first N keys (gensim: 300000)")
+    p.add_argument("--no-analogies", action="store_true", help="skip the analogy benchmark")
+    p.add_argument("--no-similarity", action="store_true", help="skip the word-similarity benchmarks")
+    p.add_argument("--method", default="3cosadd", choices=["3cosadd", "3cosmul"], help="analogy scoring")
+    p.add_argument("--restrict", type=_positive, default=None,
+                   help="search only the first N keys (gensim: 300000; default: all)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _common(p)
     p.set_defaults(run=cmd_evaluate)
@@ -144,10 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="open the dashboard on a file", formatter_class=_Formatter,
                        description=SERVE_HELP)
     p.add_argument("file", nargs="?", default=None, help="vectors or precomputed coordinates to open")
-    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--port", type=int, default=8501, help="TCP port to listen on")
     p.add_argument("--network", action="store_true",
                    help="listen on all interfaces (0.0.0.0) instead of localhost only")
-    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("-q", "--quiet", action="store_true", help="no messages on stderr")
     p.set_defaults(run=cmd_serve)
     return parser
 
@@ -158,15 +170,24 @@ Project vectors to 2-D or 3-D and write the coordinates (key, x, y[, z], metadat
 Up to --sample rows are projected directly (the same result as the dashboard). Larger inputs are
 fitted on a sample of --sample rows (random, top, or stratified --by a metadata column) and every
 row is then mapped with the fitted model's transform, in partitions of --partition-rows, on Dask:
-a local cluster of --workers processes, or the cluster at --scheduler. The coordinates stream to
-Parquet, so memory stays bounded by the partition size; rows of the sample keep their fitted
-coordinates (column in_sample).
+a local cluster of --workers processes, or the cluster at --scheduler. Both paths use the same
+engine (embviz.project); the summary line says which ran, and whether rows outside the sample were
+mapped by the method's own transform or, for methods without one, by neighbour interpolation.
+The coordinates stream to Parquet, so memory stays bounded by the partition size; rows of the
+sample keep their fitted coordinates (column in_sample). Outputs are written to a temporary file
+beside the target and renamed when complete: an interrupted run leaves nothing at the target.
+
+With --onto COORDS --base VECTORS, SOURCE holds new vectors (same dimension as VECTORS) that are
+placed on the existing map: each lands at the median map position of its 5 nearest mapped
+neighbours (in the original space), with its -k nearest neighbours and a confidence cue (how far it sits from the mapped points, relative to
+their own nearest-neighbour distances) in the output.
 
 examples:
   embviz project vectors.vec -o coords.csv --method tsne --param perplexity=50
   embviz project big.npy --method umap --sample 20000 -o coords.parquet --workers 2
   embviz project big.npy --method pca -o coords.parquet --scheduler tcp://10.0.0.5:8786
   embviz project words.npz --method axes --param x="woman - man" --param y="big - small" -o axes.csv
+  embviz project new.npz --onto coords.parquet --base words.npz -o placed.csv
 """
 
 TRAIN_HELP = """\

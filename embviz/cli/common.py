@@ -10,8 +10,18 @@ from typing_extensions import Self
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    pass
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps descriptions as written and shows each option's default once: appended as
+    "(default: X)" unless the help already says it, and never for an empty default (None, False,
+    an empty list), where there is nothing to show."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        empty = default is None or default is False or default is argparse.SUPPRESS or default == []
+        if empty or "default" in text or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)" if text else "(default: %(default)s)"
 
 
 # -- progress bars -------------------------------------------------------------------------------

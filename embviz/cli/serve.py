@@ -35,10 +35,28 @@ def serve_command(args) -> tuple[list[str], dict[str, str]]:
     return cmd, env
 
 
+def port_free(host: str, port: int) -> bool:
+    """Whether a server could listen on ``host:port`` now (checked by binding it briefly)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def cmd_serve(args) -> int:
     import subprocess
 
+    from ..errors import ParameterError
+
     cmd, env = serve_command(args)
+    bind = "0.0.0.0" if args.network else "127.0.0.1"
+    if not port_free(bind, args.port):
+        raise ParameterError("embviz serve", "--port", f"a free port (port {args.port} on {bind} is in use; "
+                             "choose another, e.g. --port " f"{args.port + 1})", args.port)
     if args.network:
         print("embviz: warning: --network serves the dashboard to every machine that can reach this one "
               f"on port {args.port}; it has no login.", file=sys.stderr)

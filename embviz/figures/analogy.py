@@ -2,8 +2,9 @@
 
 :func:`parallelogram` draws ``a → b`` and ``c → result`` (and ``c → expected`` when given) as arrows
 over given 2-D or 3-D coordinates: annotations with arrowheads in 2-D, line segments with cones in
-3-D. :func:`local_view` fits PCA to the words involved and their nearest neighbours only — the
-subset where the parallelogram of the word2vec papers shows most clearly.
+3-D; :func:`analogy_figure` draws it on a local view (PCA fitted to the words involved and their
+nearest neighbours, :func:`embviz.reduce.pca.analogy_view`). Figures only draw: coordinates and the
+neighbour table (:func:`embviz.faithfulness.neighbour_comparison`) come from the package.
 
 >>> import numpy as np
 >>> coords = np.array([[0, 0], [0, 1], [1, 0], [1, 1], [5, 5]], dtype=float)
@@ -17,7 +18,6 @@ subset where the parallelogram of the word2vec papers shows most clearly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -30,49 +30,6 @@ RESULT_COLOR = "#E4572E"
 EXPECTED_COLOR = "#54A24B"
 CONTEXT_COLOR = "#B8BEC7"
 FONT = "Inter, 'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
-
-
-@dataclass
-class LocalView:
-    """Coordinates of a small set of words from PCA fitted to them alone."""
-
-    coords: np.ndarray  # (n, dims)
-    keys: list[str]
-    explained_variance: np.ndarray  # ratio per component
-
-
-def local_view(
-    emb, words: Sequence[str], n_neighbors: int = 8, dims: int = 2, *, extra: Sequence[str] = ()
-) -> LocalView:
-    """PCA fitted to ``words``, ``extra`` words and the ``n_neighbors`` nearest neighbours of each.
-
-    >>> from embviz import Embeddings
-    >>> rng = np.random.default_rng(0)
-    >>> emb = Embeddings([f"w{i}" for i in range(50)], rng.normal(size=(50, 8)))
-    >>> v = local_view(emb, ["w1", "w2"], n_neighbors=3)
-    >>> v.coords.shape, v.keys[:2]
-    ((8, 2), ['w1', 'w2'])
-    """
-    from sklearn.decomposition import PCA
-
-    if dims not in (2, 3):
-        raise ParameterError("local_view", "dims", "2 or 3", dims)
-    keys: list[str] = []
-    for w in [*words, *extra]:
-        if w not in keys:
-            emb.index(w)  # unknown words fail here, with suggestions
-            keys.append(w)
-    if n_neighbors > 0:
-        for w in list(words):
-            for k, _ in emb.most_similar(w, topn=n_neighbors):
-                if k not in keys:
-                    keys.append(k)
-    x = emb.unit_vectors[emb.indices(keys)].astype(np.float64)
-    n_comp = min(dims, len(keys), x.shape[1])
-    pca = PCA(n_components=n_comp, random_state=0).fit(x)
-    coords = np.zeros((len(keys), dims))
-    coords[:, :n_comp] = pca.transform(x)
-    return LocalView(coords.astype(np.float32), keys, pca.explained_variance_ratio_)
 
 
 def _arrow2d(p: np.ndarray, q: np.ndarray, color: str, dash: bool = False) -> dict:
@@ -308,78 +265,26 @@ def _layout(fig, dims, title, axis_titles, height):
         )
 
 
-def analogy_figure(
-    emb, result, *, n_neighbors: int = 6, dims: int = 2, title: str | None = None
-) -> go.Figure:
-    """The parallelogram of an :class:`~embviz.analogies.AnalogyResult` on its local PCA view."""
+def analogy_figure(view, result, *, title: str | None = None) -> go.Figure:
+    """The parallelogram of an :class:`~embviz.analogies.AnalogyResult` on a local view
+    (:func:`embviz.reduce.pca.analogy_view`: coordinates, keys, explained variance)."""
     from ..analogies import triple_of
 
-    triple = triple_of(result.expression)
-    top = result.top
-    shown = [k for k, _ in result.results[:3]]
-    core = [
-        *(triple or result.inputs),
-        *([top] if top else []),
-        *([result.expected] if result.expected else []),
-    ]
-    view = local_view(emb, list(dict.fromkeys(core)), n_neighbors=n_neighbors, dims=dims, extra=shown)
+    dims = view.coords.shape[1]
     ev = ", ".join(f"{v:.0%}" for v in view.explained_variance)
     return parallelogram(
         view.coords,
         view.keys,
-        triple,
-        top,
+        triple_of(result.expression),
+        result.top,
         expected=result.expected,
         inputs=result.inputs,
-        title=title if title is not None else f"{result.expression}  →  {top}",
+        title=title if title is not None else f"{result.expression}  →  {result.top}",
         axis_titles=[f"local PC{i + 1}" for i in range(dims)],
     ).update_layout(meta={"explained_variance": ev})
 
 
-# -- neighbours kept by a map -----------------------------------------------------------------------
-def neighbour_comparison(
-    emb, coords: np.ndarray, keys: Sequence[str], word: str, k: int = 10
-) -> pd.DataFrame:
-    """The ``k`` nearest neighbours of ``word`` in the original space (cosine) and on the map
-    (euclidean distance in ``coords``, rows = ``keys``, a subset of ``emb``): each neighbour is
-    ``kept`` (in both), ``lost`` (only in the original space) or ``invented`` (only on the map).
-
-    >>> from embviz import Embeddings
-    >>> emb = Embeddings(["a", "b", "c", "d"], [[1, 0], [0.9, 0.1], [0, 1], [-1, 0]])
-    >>> xy = np.array([[0, 0], [5, 0], [1, 0], [9, 0]])
-    >>> neighbour_comparison(emb, xy, emb.keys, "a", k=1)[["key", "status"]].values.tolist()
-    [['b', 'lost'], ['c', 'invented']]
-    """
-    coords = np.asarray(coords, dtype=np.float64)
-    keys = list(keys)
-    pos = {w: i for i, w in enumerate(keys)}
-    if word not in pos:
-        raise ParameterError("neighbour_comparison", "word", "a key that is on the map", word)
-    k = min(k, len(keys) - 1)
-    sub = emb.unit_vectors[emb.indices(keys)]
-    cos = sub @ sub[pos[word]]
-    dist = np.linalg.norm(coords - coords[pos[word]], axis=1)
-    cos[pos[word]], dist[pos[word]] = -np.inf, np.inf
-    orig = list(np.argsort(-cos, kind="stable")[:k])
-    mapped = list(np.argsort(dist, kind="stable")[:k])
-    rank_o = {i: r + 1 for r, i in enumerate(np.argsort(-cos, kind="stable"))}
-    rank_m = {i: r + 1 for r, i in enumerate(np.argsort(dist, kind="stable"))}
-    rows = []
-    for i in dict.fromkeys(orig + mapped):
-        status = "kept" if i in orig and i in mapped else ("lost" if i in orig else "invented")
-        rows.append(
-            {
-                "key": keys[i],
-                "status": status,
-                "cosine": float(cos[i]),
-                "rank in space": rank_o[i],
-                "map distance": float(dist[i]),
-                "rank on map": rank_m[i],
-            }
-        )
-    return pd.DataFrame(rows)
-
-
+# -- neighbours kept by a map (the table comes from embviz.faithfulness.neighbour_comparison) --------
 STATUS_COLORS = {"kept": "#54A24B", "lost": "#E45756", "invented": "#F58518"}
 
 

@@ -4,8 +4,8 @@ A scatter plot of a million markers is slow to draw and hides its own structure 
 :func:`density_figure` draws a 2-D histogram of every point as a heatmap (log colour, so sparse
 regions stay visible) and, over it, interactive ``Scattergl`` markers for a random sample — or,
 when ``x_range``/``y_range`` zoom in, the points inside that window (the histogram is recomputed for
-the window, so zooming adds detail). :func:`load_coordinates` reads the coordinates that
-``embviz project`` writes.
+the window, so zooming adds detail). Coordinates files are read by
+:func:`embviz.coords.read_coordinates`; this module only draws.
 
 >>> import numpy as np
 >>> xy = np.random.default_rng(0).normal(size=(10_000, 2))
@@ -15,65 +15,10 @@ the window, so zooming adds detail). :func:`load_coordinates` reads the coordina
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from ..errors import EmbeddingFormatError, ParameterError
-
-AXES = ("x", "y", "z")
-
-
-def load_coordinates(path: str | Path) -> pd.DataFrame:
-    """Precomputed coordinates: a Parquet or CSV file (or the projector TSV pair) with ``x``, ``y``
-    (optionally ``z``), a ``key`` column and any metadata columns.
-
-    Raises :class:`EmbeddingFormatError` naming the file and the columns it found when ``x``/``y``
-    are missing or not numeric.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise EmbeddingFormatError("no such file", path=path)
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".parquet", ".pq"):
-            table = pd.read_parquet(path)
-        elif suffix == ".csv":
-            table = pd.read_csv(path, keep_default_na=False, na_values=[""])
-        elif suffix == ".tsv":
-            table = _read_projector_pair(path)
-        else:
-            raise EmbeddingFormatError("expected coordinates as .parquet, .csv or .tsv", path=path)
-    except (ValueError, OSError) as exc:
-        if isinstance(exc, EmbeddingFormatError):
-            raise
-        raise EmbeddingFormatError(f"not a readable table ({exc})", path=path) from exc
-    missing = [a for a in ("x", "y") if a not in table.columns]
-    if missing:
-        raise EmbeddingFormatError(
-            f"expected coordinate columns x and y, found {list(map(str, table.columns))[:10]}", path=path)
-    for axis in (a for a in AXES if a in table.columns):
-        if not pd.api.types.is_numeric_dtype(table[axis]):
-            raise EmbeddingFormatError(f"column {axis!r} must hold numbers, found {table[axis].dtype}", path=path)
-        table[axis] = table[axis].astype(np.float32)
-    if "key" not in table.columns:
-        table.insert(0, "key", [str(i) for i in range(len(table))])
-    table["key"] = table["key"].astype(str)
-    return table
-
-
-def _read_projector_pair(path: Path) -> pd.DataFrame:
-    coords = pd.read_csv(path, sep="\t", header=None, dtype=np.float32)
-    table = pd.DataFrame({AXES[d]: coords[d] for d in range(min(3, coords.shape[1]))})
-    meta_path = path.with_name(path.stem + "_metadata.tsv")
-    if meta_path.exists():
-        meta = pd.read_csv(meta_path, sep="\t", keep_default_na=False, dtype=str)
-        if len(meta) != len(table):
-            raise EmbeddingFormatError(f"has {len(meta)} rows but {path.name} has {len(table)}", path=meta_path)
-        meta = meta.rename(columns={meta.columns[0]: "key"})
-        table = pd.concat([meta, table], axis=1)
-    return table
+from ..errors import ParameterError
 
 
 def _as_xy(coords) -> np.ndarray:

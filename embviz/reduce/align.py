@@ -48,12 +48,19 @@ def align(reference, other, *, scale: bool = True):
             ref_coords, oi = np.asarray(reference), np.arange(len(other.keys))
         if ref_coords.shape[1] != other.coords.shape[1]:
             raise ParameterError("align", "other", f"{ref_coords.shape[1]}-D like the reference", other.coords.shape[1])
-        return replace(other, coords=_fit_apply(ref_coords, other.coords, oi, scale))
+        moved, similarity = _similarity(ref_coords, other.coords, oi, scale)
+        model = None if other.model is None else Moved(other.model, *similarity)
+        return replace(other, coords=moved, model=model)
     ref = reference.coords if isinstance(reference, Projection) else reference
     return procrustes(ref, other, scale=scale)
 
 
 def _fit_apply(ref: np.ndarray, coords: np.ndarray, rows: np.ndarray, scale: bool) -> np.ndarray:
+    return _similarity(ref, coords, rows, scale)[0]
+
+
+def _similarity(ref, coords, rows, scale):
+    """``(moved coords, (mu_b, rotation, factor, mu_a))`` of the least-squares similarity transform."""
     a = np.asarray(ref, np.float64)
     b = np.asarray(coords, np.float64)
     bs = b[rows]
@@ -62,7 +69,20 @@ def _fit_apply(ref: np.ndarray, coords: np.ndarray, rows: np.ndarray, scale: boo
     rotation = u @ vt
     norm_b = float(((bs - mu_b) ** 2).sum())
     factor = float(s.sum()) / norm_b if scale and norm_b > 0 else 1.0
-    return ((b - mu_b) @ rotation * factor + mu_a).astype(np.float32)
+    return ((b - mu_b) @ rotation * factor + mu_a).astype(np.float32), (mu_b, rotation, factor, mu_a)
+
+
+class Moved:
+    """A fitted model followed by the rotation/scale/shift :func:`align` applied to its map, so an
+    aligned projection's ``transform`` lands on the aligned coordinates."""
+
+    def __init__(self, model, mu_b, rotation, factor, mu_a):
+        self.model, self.mu_b, self.rotation, self.factor, self.mu_a = model, mu_b, rotation, factor, mu_a
+        self.dim = getattr(model, "dim", None)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        y = np.asarray(self.model.transform(x), np.float64)
+        return ((y - self.mu_b) @ self.rotation * self.factor + self.mu_a).astype(np.float32)
 
 
 def interpolate(start: np.ndarray, end: np.ndarray, steps: int = 10) -> list[np.ndarray]:

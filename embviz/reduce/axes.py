@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import ParameterError
-from .base import ParamSpec, Reducer, Result, register
+from .base import Fit, ParamSpec, Reducer, register
 
 
 def direction(emb, expression: str) -> np.ndarray:
@@ -52,10 +52,28 @@ class AxesReducer(Reducer):
             if not params[name].strip():
                 raise ParameterError(cls.label, name, cls.spec(name).rule, params[name])
 
+    point_limit = 50_000
+
+    @classmethod
+    def axis_titles(cls, projection):
+        return [str(projection.params.get(a, "")) for a in ("x", "y", "z")[: projection.dims]]
+
     def prepare(self, emb, params, metric):
         self._emb = emb
         return emb.unit_vectors
 
-    def run(self, x, dims, seed, params, progress):
+    def fit(self, x, dims, seed, params, progress):
         axes = np.stack([direction(self._emb, params[n]) for n in ("x", "y", "z")[:dims]], axis=1)
-        return Result(x @ axes)
+        model = AxesModel(axes)
+        return Fit(model.transform(x), model)
+
+
+class AxesModel:
+    """Cosines with fixed unit directions: ``transform(unit rows) = rows @ axes``."""
+
+    def __init__(self, axes: np.ndarray):
+        self.axes = np.ascontiguousarray(axes, dtype=np.float32)
+        self.dim, self.dims = self.axes.shape
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(x, dtype=np.float32) @ self.axes

@@ -20,7 +20,8 @@ def test_docstring_examples(module):
 
 
 def test_view_round_trips_through_the_query_string():
-    view = state.View(data="demo:minilm-words", method="tsne", dims=3, params={"perplexity": 12.5, "exaggeration": 4},
+    view = state.View(data="demo:minilm-words", method="tsne", dims=3, params={"perplexity": 12.5, "early_exaggeration": 4.0,
+                                                                              "learning_rate": "auto"},
                       query="river", regex=True, highlight=["red", "green"], color="pos", labels=80)
     back, problems = state.from_query(state.to_query(view))
     assert problems == []
@@ -43,8 +44,16 @@ def test_broken_url_parameters_are_named_and_defaults_kept(name, value, needle):
 
 
 def test_url_values_are_parsed_never_evaluated():
-    view, _ = state.from_query({"p.n_neighbors": "__import__('os').system('true')", "p.seed": "7"})
-    assert view.params == {"n_neighbors": "__import__('os').system('true')", "seed": 7}
+    """Values are typed by the method's ParamSpec (the one parser); a value it rejects is named and
+    dropped, a name the method does not have stays text (the controls report it)."""
+    view, problems = state.from_query({"method": "umap", "p.n_neighbors": "__import__('os').system('true')",
+                                       "p.n_epochs": "auto", "p.min_dist": "0.5", "p.seed": "7"})
+    assert view.params == {"n_epochs": "auto", "min_dist": 0.5, "seed": "7"}
+    assert problems == ["URL parameter 'p.n_neighbors': The 'n_neighbors' parameter of UMAP must be an int in "
+                        "[2, 500] and below n_samples. Got \"__import__('os').system('true')\" instead. "
+                        "Using the method's default."]
+    view, problems = state.from_query({"method": "tsne", "p.n_iter": "999999999999"})
+    assert view.params == {} and "must be an int in [50, 10000]. Got 999999999999" in problems[0]
 
 
 def test_saved_views_round_trip_and_validate():

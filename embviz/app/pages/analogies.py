@@ -20,7 +20,9 @@ from embviz.analogies import METHODS, solve, triple_of
 from embviz.app import common, text
 from embviz.directions import GENDER_PAIRS, compare_analogies, compare_neighbours, remove_direction
 from embviz.evaluate import evaluate_analogies, evaluate_similarity
-from embviz.figures.analogy import analogy_figure, neighbour_comparison, neighbour_map, parallelogram
+from embviz.faithfulness import neighbour_comparison
+from embviz.figures.analogy import analogy_figure, neighbour_map, parallelogram
+from embviz.reduce.pca import analogy_view
 
 P = "analogies"
 EXAMPLES = [
@@ -169,7 +171,7 @@ def _picture(emb: Embeddings, result) -> None:
             k = c[2].number_input(
                 "Neighbours", 0, 30, 6, key=f"{P}_nn", help="Neighbours of each word fitted with them."
             )
-            fig = analogy_figure(emb, result, n_neighbors=int(k), dims=dims)
+            fig = analogy_figure(analogy_view(emb, result, n_neighbors=int(k), dims=dims), result)
             st.plotly_chart(fig, key=f"{P}_chart", width="stretch")
             st.caption(
                 "PCA fitted only to the words of the analogy and their nearest neighbours "

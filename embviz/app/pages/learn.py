@@ -152,6 +152,7 @@ def _clusters(emb: Embeddings, k: int):
 def step_analogy(emb: Embeddings) -> None:
     from embviz.analogies import solve
     from embviz.figures.analogy import analogy_figure
+    from embviz.reduce.pca import analogy_view
 
     st.markdown("Directions carry meaning: the step from *man* to *king* is roughly the step from *woman* to "
                 "*queen*. So king − man + woman lands near queen — the parallelogram below is drawn from the "
@@ -159,7 +160,7 @@ def step_analogy(emb: Embeddings) -> None:
     expr = st.text_input("Analogy", key=f"{P}_expr", placeholder="king - man + woman").strip() or "king - man + woman"
     try:
         result = solve(emb, expr, topn=5)
-        fig = analogy_figure(emb, result)
+        fig = analogy_figure(analogy_view(emb, result), result)
     except Exception as exc:  # noqa: BLE001 — unknown words, bad syntax: say so
         common.show_error(exc)
         return

@@ -22,7 +22,8 @@ import streamlit as st
 from embviz.errors import InputError
 
 from embviz.app import common, security
-from embviz.figures.density import density_figure, load_coordinates, window_mask
+from embviz.coords import read_coordinates as load_coordinates
+from embviz.figures.density import density_figure, window_mask
 
 P = "maps"
 SUFFIXES = (".parquet", ".pq", ".csv", ".tsv")
