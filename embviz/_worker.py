@@ -97,8 +97,14 @@ def describe(exc: BaseException) -> dict:
                 "traceback": "".join(traceback.format_exception(exc))}
 
 
-def run(job_id: int, fn: Callable, args: tuple, kwargs: dict):
+def run(job_id: int, fn: Callable, args: tuple, kwargs: dict, env: dict | None = None):
+    """Run one job in a worker; ``env`` is the submitting process's ``EMBVIZ_*`` settings (the cache
+    and data folders), applied first because a worker may have started before they changed."""
     queue, stop = _CHANNEL
+    if env is not None:
+        for name in [k for k in os.environ if k.startswith("EMBVIZ_") and k not in env]:
+            del os.environ[name]
+        os.environ.update(env)
     queue.put(("start", job_id, os.getpid()))
     try:
         value = fn(*args, progress=Callback(job_id, queue, stop), **kwargs)

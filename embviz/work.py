@@ -201,7 +201,8 @@ class _Slot:
         self.job, self.pid = job, None
         self.stop.clear()
         job.state, job._started = RUNNING, time.monotonic()
-        future = self.executor.submit(run, job.id, job.fn, job.args, job.kwargs)
+        env = {k: v for k, v in os.environ.items() if k.startswith("EMBVIZ_")}
+        future = self.executor.submit(run, job.id, job.fn, job.args, job.kwargs, env)
         future.add_done_callback(lambda f, job=job: self.pool._ended(self, job, f))
 
     def _read(self) -> None:
@@ -457,3 +458,49 @@ def default_pool() -> Pool:
 def submit(key: str, fn: Callable, /, *args: Any, **kwargs: Any) -> Job:
     """:meth:`Pool.submit` on :func:`default_pool`."""
     return default_pool().submit(key, fn, *args, **kwargs)
+
+
+def content_key(*parts: Any) -> str:
+    """A hex digest of ``parts`` by content: tables by fingerprint, arrays and bytes by their bytes,
+    files by path, size and modification time, functions by their qualified name, the rest by repr."""
+    import hashlib
+    import io
+    from pathlib import Path
+
+    import numpy as np
+
+    from .embeddings import Embeddings
+
+    h = hashlib.blake2b(digest_size=20)
+
+    def feed(v: Any) -> None:
+        h.update(type(v).__name__.encode() + b"\x00")
+        if isinstance(v, Embeddings):
+            h.update(v.fingerprint().encode())
+        elif isinstance(v, np.ndarray):
+            h.update(f"{v.shape}{v.dtype}".encode())
+            h.update(np.ascontiguousarray(v).tobytes())
+        elif isinstance(v, (bytes, bytearray, memoryview)):
+            h.update(bytes(v))
+        elif isinstance(v, io.BytesIO):
+            h.update(v.getvalue())
+        elif isinstance(v, Path):
+            st = v.stat() if v.exists() else None
+            h.update(f"{v.resolve()}|{st and st.st_size}|{st and st.st_mtime_ns}".encode())
+        elif isinstance(v, (list, tuple)):
+            for item in v:
+                feed(item)
+            h.update(b"\x01")
+        elif isinstance(v, dict):
+            for k in sorted(v, key=repr):
+                feed(k)
+                feed(v[k])
+            h.update(b"\x02")
+        elif callable(v) and hasattr(v, "__qualname__"):
+            h.update(f"{getattr(v, '__module__', '')}.{v.__qualname__}".encode())
+        else:
+            h.update(repr(v).encode())
+
+    for part in parts:
+        feed(part)
+    return h.hexdigest()
