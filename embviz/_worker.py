@@ -1,4 +1,5 @@
-"""What runs inside a pool worker, and how its results and errors travel back (see :mod:`embviz.work`).
+"""One pool worker: what runs inside it, the server's handle on it (:class:`Slot`), and how results
+and errors travel back (see :mod:`embviz.work`).
 
 A worker gets a progress queue and a stop flag when it starts (:func:`init_worker`); :func:`run`
 calls the work with a :class:`Callback` that sends throttled progress (and intermediate layouts)
@@ -11,6 +12,8 @@ from __future__ import annotations
 import builtins
 import os
 import pickle
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -135,3 +138,68 @@ def rebuild_error(info: dict) -> BaseException:
         if isinstance(cls, type) and issubclass(cls, REBUILT):
             return cls(*(info["args"] or (info["message"],)))
     return JobError(f"{info['name']}: {info['message']}", info["traceback"])
+
+
+# -- the server's handle on one worker ----------------------------------------------------------------
+class Slot:
+    """One single-worker loky executor with its own progress queue and stop flag."""
+
+    def __init__(self, pool):  # an embviz.work.Pool
+        import loky
+        from loky.backend.context import get_context
+
+        ctx = get_context("loky")
+        self.pool, self.queue, self.stop = pool, ctx.Queue(), ctx.Event()
+        # loky also restarts a worker that grew 300 MB since its first task (after one UMAP): our
+        # own ceiling decides instead, so numba's compiled code stays warm between jobs.
+        env = {**{v: "1" for v in THREAD_VARS}, "LOKY_MAX_MEMORY_LEAK_SIZE": str(pool.rss_limit)}
+        self.executor = loky.ProcessPoolExecutor(1, timeout=pool.idle_seconds, context=ctx, env=env,
+                                                 initializer=init_worker, initargs=(self.queue, self.stop))
+        self.job = None
+        self.pid: int | None = None  # the worker running the current job, once it has said so
+        self.last_pid: int | None = None
+        self.closed = False
+        threading.Thread(target=self._read, daemon=True, name="embviz-work-progress").start()
+
+    def start(self, job) -> None:
+        self.job, self.pid = job, None
+        self.stop.clear()
+        job.state, job._started = "running", time.monotonic()
+        env = {k: v for k, v in os.environ.items() if k.startswith("EMBVIZ_")}
+        future = self.executor.submit(run, job.id, job.fn, job.args, job.kwargs, env)
+        future.add_done_callback(lambda f, job=job: self.pool._ended(self, job, f))
+
+    def _read(self) -> None:
+        while not self.closed:
+            try:
+                msg = self.queue.get(timeout=0.5)
+            except Exception:  # noqa: BLE001 — empty (timeout), or a pipe broken by a killed worker
+                if self.closed:
+                    return
+                continue
+            job = self.job
+            if job is None or msg[1] != job.id:
+                continue
+            if msg[0] == "start":
+                self.pid = self.last_pid = msg[2]
+            elif msg[0] == "progress":
+                job._report(*msg[2:])
+
+    def kill(self) -> None:
+        if self.pid and self.job is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.closed = True
+        self.executor.shutdown(wait=False, kill_workers=True)
+
+    def rss(self) -> int:
+        try:
+            import psutil
+
+            return psutil.Process(self.last_pid).memory_info().rss if self.last_pid else 0
+        except Exception:  # noqa: BLE001 — the worker just ended
+            return 0

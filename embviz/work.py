@@ -32,7 +32,6 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-import signal
 import threading
 import time
 from collections import deque
@@ -41,9 +40,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = ["CANCELLED", "DONE", "FAILED", "QUEUED", "RUNNING", "Job", "JobError", "Pool", "Progress",
-           "WorkerLost", "default_pool", "submit"]
+           "WorkerLost", "content_key", "default_pool", "submit"]
 
-from ._worker import THREAD_VARS, JobError, WorkerLost, init_worker, rebuild_error, run
+from ._worker import JobError, Slot, WorkerLost, rebuild_error
 from .errors import EmbvizError
 
 log = logging.getLogger("embviz.work")
@@ -54,7 +53,7 @@ ENV_WORKERS, ENV_RSS_MB, ENV_IDLE = "EMBVIZ_WORKERS", "EMBVIZ_WORKER_RSS_MB", "E
 _ids = itertools.count(1)
 
 
-# -- in the server ---------------------------------------------------------------------------------
+
 @dataclass(frozen=True)
 class Progress:
     """What a job reported last; ``seconds_left`` is ``None`` until there is a rate to go by."""
@@ -179,68 +178,6 @@ class Job:
         self._finished.set()
 
 
-class _Slot:
-    """One single-worker loky executor with its own progress queue and stop flag."""
-
-    def __init__(self, pool: Pool):
-        import loky
-        from loky.backend.context import get_context
-
-        ctx = get_context("loky")
-        self.pool, self.queue, self.stop = pool, ctx.Queue(), ctx.Event()
-        env = {v: "1" for v in THREAD_VARS}
-        self.executor = loky.ProcessPoolExecutor(1, timeout=pool.idle_seconds, context=ctx, env=env,
-                                                 initializer=init_worker, initargs=(self.queue, self.stop))
-        self.job: Job | None = None
-        self.pid: int | None = None  # the worker running the current job, once it has said so
-        self.last_pid: int | None = None
-        self.closed = False
-        threading.Thread(target=self._read, daemon=True, name="embviz-work-progress").start()
-
-    def start(self, job: Job) -> None:
-        self.job, self.pid = job, None
-        self.stop.clear()
-        job.state, job._started = RUNNING, time.monotonic()
-        env = {k: v for k, v in os.environ.items() if k.startswith("EMBVIZ_")}
-        future = self.executor.submit(run, job.id, job.fn, job.args, job.kwargs, env)
-        future.add_done_callback(lambda f, job=job: self.pool._ended(self, job, f))
-
-    def _read(self) -> None:
-        while not self.closed:
-            try:
-                msg = self.queue.get(timeout=0.5)
-            except Exception:  # noqa: BLE001 — empty (timeout), or a pipe broken by a killed worker
-                if self.closed:
-                    return
-                continue
-            job = self.job
-            if job is None or msg[1] != job.id:
-                continue
-            if msg[0] == "start":
-                self.pid = self.last_pid = msg[2]
-            elif msg[0] == "progress":
-                job._report(*msg[2:])
-
-    def kill(self) -> None:
-        if self.pid and self.job is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        self.closed = True
-        self.executor.shutdown(wait=False, kill_workers=True)
-
-    def rss(self) -> int:
-        try:
-            import psutil
-
-            return psutil.Process(self.last_pid).memory_info().rss if self.last_pid else 0
-        except Exception:  # noqa: BLE001 — the worker just ended
-            return 0
-
-
 def default_workers() -> int:
     value = os.environ.get(ENV_WORKERS)
     if value:
@@ -272,7 +209,7 @@ class Pool:
         self._wake = threading.Event()
         self._pending: deque[Job] = deque()
         self._inflight: dict[str, Job] = {}
-        self._slots: list[_Slot | None] = [None] * self.workers
+        self._slots: list[Slot | None] = [None] * self.workers
         self._closed = False
         self.counts = {"submitted": 0, "shared": 0, "cancelled": 0, "killed": 0, "recycled": 0}
         threading.Thread(target=self._watch, daemon=True, name="embviz-work-watch").start()
@@ -323,7 +260,7 @@ class Pool:
             if slot is not None and slot.job is not None:
                 continue
             if slot is None:
-                slot = self._slots[i] = _Slot(self)
+                slot = self._slots[i] = Slot(self)
             job = self._pending.popleft()
             try:
                 slot.start(job)
@@ -368,7 +305,7 @@ class Pool:
                 if slot is not None and slot.job is job:
                     slot.stop.set()
 
-    def _ended(self, slot: _Slot, job: Job, future) -> None:
+    def _ended(self, slot: Slot, job: Job, future) -> None:
         """A worker finished ``job`` (loky's callback thread)."""
         with self._lock:
             if self._inflight.get(job.key) is job:

@@ -20,6 +20,7 @@ import streamlit as st
 
 import embviz
 from embviz import Embeddings
+from embviz.app import jobs  # also sets the server's BLAS to one thread (see jobs)
 from embviz.errors import EmbvizError
 
 log = logging.getLogger("embviz.app")
@@ -141,7 +142,6 @@ def projection(emb: Embeddings, method: str, dims: int = 2, **params: Any):
         try:  # parameters checked and the disk cache read here; a miss goes to the pool
             proj = embviz.project(emb, method, dims, cache=_probe(len(emb), dims), **params)
         except _Miss:
-            from embviz.app import jobs
             from embviz.work import content_key
 
             label = f"{method.upper()} of {len(emb):,} points to {dims}-D"
@@ -163,7 +163,6 @@ def run_with_progress(label: str, fn: Callable[..., Any], /, *args: Any, **kwarg
     if module.startswith("embviz.app") or module == "__main__" or "<locals>" in getattr(fn, "__qualname__", ""):
         raise TypeError(f"run_with_progress needs a package-level function a worker can import; got "
                         f"{module}.{getattr(fn, '__qualname__', fn)!s}")
-    from embviz.app import jobs
     from embviz.work import content_key
 
     return jobs.run(label, content_key(fn, args, kwargs), fn, *args, **kwargs)

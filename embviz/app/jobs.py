@@ -9,18 +9,95 @@ same request joins the same job again within the pool's ``linger``).
 """
 from __future__ import annotations
 
+import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
+from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
 
 from embviz import work
 
+
+def _one_blas_thread() -> None:
+    """Light work in the server (neighbours, analogies, small PCA) multiplies 20,000 × 128 matrices
+    from many script threads at once; OpenBLAS's own threads then fight over the cores. Measured
+    (bench/room.py's analogy rerun, 12 neighbour searches, 15 threads at once on 2 cores): 26 s with
+    2 BLAS threads, 3.1 s with 1; a single caller too is faster with 1 (0.23 s against 0.37 s).
+    Heavy work has its own processes (embviz.work), so the server keeps one BLAS thread."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1, user_api="blas")
+    except Exception:  # without threadpoolctl the server still works, only slower
+        logging.getLogger("embviz.app").info("could not limit BLAS to one thread", exc_info=True)
+
+
+def _give_memory_back(every: float = 10.0) -> None:
+    """Keep the server's memory from ratcheting up with the number of sessions.
+
+    Every script run (one thread per session) builds megabytes of figure text; glibc gives each
+    new thread its own malloc arena (up to 8 per core), and what the threads free stays in those
+    arenas. Measured on the real server (20 protocol users, each Explore + search, Analogies,
+    Data; resident MB before / at the end / 20 s later): 387 / 633 / 629 as it was; with at most
+    2 arenas 375 / 461 / 399. So: at most 2 arenas (``mallopt``, for the threads created from here
+    on), and ``malloc_trim(0)`` every ``every`` seconds (well under a millisecond each)."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        trim, mallopt = libc.malloc_trim, libc.mallopt
+    except (OSError, AttributeError):  # not glibc
+        return
+    mallopt(-8, 2)  # M_ARENA_MAX
+
+    def loop() -> None:
+        while True:
+            time.sleep(every)
+            trim(0)
+
+    threading.Thread(target=loop, daemon=True, name="embviz-memory").start()
+
+
+_one_blas_thread()
+_give_memory_back()
 POLL_SECONDS = 0.25
 QUIET_SECONDS = 2.0  # work that ends sooner leaves no trace on the page
+DISCONNECTED_SECONDS = 3.0  # a browser away this long has left (a reconnect rejoins the job)
 _STOPS = "jobs_stop_requests"
+
+
+_LOCAL = threading.local()
+
+
+@contextmanager
+def layouts(callback: Callable[[Any], None]) -> Iterator[None]:
+    """Within this block, work waited for in this script run calls ``callback(coords)`` with each
+    intermediate layout it sends (a page can redraw its map while t-SNE optimises, through
+    ``common.projection`` whose signature has no room for a callback)."""
+    previous = getattr(_LOCAL, "on_layout", None)
+    _LOCAL.on_layout = callback
+    try:
+        yield
+    finally:
+        _LOCAL.on_layout = previous
+
+
+def _connected() -> Callable[[], bool]:
+    """A check that this session's browser is still connected (Streamlit keeps a closed tab's
+    session, and its running script, for ``server.disconnectedSessionTTL`` seconds)."""
+    try:
+        from streamlit.runtime import get_instance
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        runtime, session = get_instance(), get_script_run_ctx().session_id
+        runtime.is_active_session(session)
+    except Exception:  # noqa: BLE001 — no runtime (AppTest, bare mode): always connected
+        return lambda: True
+    return lambda: runtime.is_active_session(session)
 
 
 def _ask_stop(key: str) -> None:
@@ -55,14 +132,22 @@ def run(label: str, key: str, fn: Callable[..., Any], /, *args: Any,
     redraw its map); ``partial(coords)`` turns the latest layout into a result when this user
     stops work that others still wait for. Errors of the work are raised as they came.
     """
+    on_layout = on_layout or getattr(_LOCAL, "on_layout", None)
     job = work.submit(key, fn, *args, **kwargs)
     if job.label == getattr(fn, "__name__", ""):
         job.label = label
     token = job.subscribe()
     box = st.empty()
+    connected, gone = _connected(), None
     started, shown, layouts = time.monotonic(), False, 0
     try:
         while not job.wait(POLL_SECONDS):
+            if not connected():  # a closed tab: leave, so work no one sees is cancelled
+                gone = gone or time.monotonic()
+                if time.monotonic() - gone > DISCONNECTED_SECONDS:
+                    raise work.WorkerLost(f"{label}: the browser left; the work was given up.")
+                continue
+            gone = None
             job.touch(token)
             if not shown:
                 with box.container(border=True):
