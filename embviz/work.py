@@ -4,7 +4,7 @@ The dashboard sends t-SNE, UMAP, training, clustering and benchmarks here so tha
 in a Streamlit script thread. ``submit(key, fn, *args, **kwargs)`` runs
 ``fn(*args, progress=callback, **kwargs)`` in a worker process and returns a :class:`Job`;
 identical keys in flight share one job (the key comes from the caller, e.g.
-:func:`embviz.cache.projection_key`). Each waiter ``subscribe``\\ s; when the last one leaves (and
+:func:`content_key` of the function and its arguments, or :func:`embviz.cache.projection_key`). Each waiter ``subscribe``\\ s; when the last one leaves (and
 does not come back within ``linger`` seconds, as a Streamlit rerun does), a queued job is dropped
 and a running one is asked to stop through its progress callback; a worker that does not stop
 within ``grace`` seconds is killed and replaced. A job stopped on request returns its partial
@@ -39,12 +39,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["CANCELLED", "DONE", "FAILED", "QUEUED", "RUNNING", "Job", "JobError", "Pool", "Progress",
-           "WorkerLost", "content_key", "default_pool", "submit"]
-
 from ._worker import JobError, Slot, WorkerLost, rebuild_error
 from .errors import EmbvizError
 
+__all__ = ["CANCELLED", "DONE", "FAILED", "QUEUED", "RUNNING", "Job", "JobError", "Pool", "Progress",
+           "WorkerLost", "content_key", "default_pool", "submit"]
 log = logging.getLogger("embviz.work")
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
@@ -79,6 +78,7 @@ class Job:
         self.id, self.label = next(_ids), getattr(fn, "__name__", "work")
         self.state = QUEUED
         self.stop_requested = False
+        self._kill_at: float | None = None  # when a cancelled job's worker is killed if still running
         self.worker_rss = 0
         self._progress = Progress()
         self._started: float | None = None
@@ -291,14 +291,21 @@ class Pool:
         self.counts["cancelled"] += 1
         job._finish(CANCELLED, error=_cancelled(job))
 
-    def _stop(self, job: Job) -> None:
+    def _stop(self, job: Job, cancel: bool = False) -> None:
+        """Ask ``job`` to stop. A cancelled one (no one waits) that has not stopped ``grace`` seconds
+        later loses its worker; one stopped by its waiter keeps going to the next safe point (a
+        word2vec epoch can take longer than ``grace``) and returns what it has."""
         with self._lock:
             if job.state == QUEUED:
                 self._drop(job)
                 return
-            if job.state != RUNNING or job.stop_requested:
+            if job.state != RUNNING:
                 return
-            job.stop_requested, job._stop_at = True, time.monotonic()
+            if cancel and job._kill_at is None:
+                job._kill_at = time.monotonic() + self.grace
+            if job.stop_requested:
+                return
+            job.stop_requested = True
             if self._inflight.get(job.key) is job:
                 del self._inflight[job.key]  # new requests must not join work that is ending
             for slot in self._slots:
@@ -356,13 +363,13 @@ class Pool:
                                 job._orphaned = now
                     if job._orphaned is not None and not job._subs and now - job._orphaned >= self.linger:
                         job._orphaned = None
-                        self._stop(job)
+                        self._stop(job, cancel=True)
                 running = [s for s in self._slots if s is not None and s.job is not None]
             for slot in running:
                 job = slot.job
                 if job is None:
                     continue
-                if job.stop_requested and now - job._stop_at > self.grace:
+                if job._kill_at is not None and now > job._kill_at:
                     log.warning("%s did not stop within %.0f s: killing its worker", job.label, self.grace)
                     self.counts["killed"] += 1
                     slot.kill()

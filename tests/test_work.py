@@ -199,6 +199,15 @@ def test_a_worker_that_ignores_stop_is_killed_and_replaced(pool):
     assert pool.submit("pid-after", pid).result(60) != before
 
 
+def test_a_stop_asked_by_the_waiter_waits_for_the_next_safe_point(pool):
+    job = pool.submit("slow-steps", steps, 3, 4.0)  # a safe point every 4 s, beyond the pool's grace
+    token = job.subscribe()
+    assert _until(lambda: job.progress.done >= 1, 30)
+    assert job.stop(token)
+    assert job.result(30) == {"stopped": True, "steps": 2} and job.state == work.DONE
+    job.unsubscribe(token)
+
+
 def test_silent_waiters_lose_their_lease():
     p = work.Pool(1, linger=0.2, lease=0.5)
     try:

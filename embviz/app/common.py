@@ -144,7 +144,8 @@ def projection(emb: Embeddings, method: str, dims: int = 2, **params: Any):
         except _Miss:
             from embviz.work import content_key
 
-            label = f"{method.upper()} of {len(emb):,} points to {dims}-D"
+            name = getattr(embviz.REDUCERS.get(method), "label", "") or method
+            label = f"{name} of {len(emb):,} points to {dims}-D"
             proj = jobs.run(label, content_key("project", emb, method, dims, params), embviz.project,
                             emb, method, dims, partial=_partial_projection(emb, method, dims, params), **params)
     _remember(emb, method, dims, params, proj)
