@@ -5,7 +5,7 @@ answer (a worker that has imported numpy), the round trip of one task that recei
 20,000 × 128 table and returns a 20,000 × 2 array, the server-side memory the pool adds, the
 worker's memory, whether one running task can be ended without failing the others' pool, and
 the time until the pool answers again after that. Also the cost of sending the table by pickle
-against shared memory.
+against shared memory, and what a worker's niceness does to the server's light work.
 
     python3 bench/pool.py
 
@@ -127,6 +127,36 @@ def shared_memory_cost(emb) -> tuple[float, float]:
     return pickled * 1000, shared * 1000
 
 
+def _spin(nice: int) -> None:
+    os.nice(nice)
+    while True:
+        pass
+
+
+def _task() -> float:
+    t = time.perf_counter()
+    x = 0
+    for i in range(3_000_000):
+        x += i
+    return time.perf_counter() - t
+
+
+def niceness() -> list[tuple[str, float]]:
+    """A server-side Python task alone, then beside two busy workers at nice 0 and at nice 10."""
+    import multiprocessing as mp
+
+    rows = [("alone", min(_task() for _ in range(3)))]
+    for nice in (0, 10):
+        procs = [mp.get_context("spawn").Process(target=_spin, args=(nice,), daemon=True) for _ in range(2)]
+        for p in procs:
+            p.start()
+        time.sleep(1.0)
+        rows.append((f"beside 2 busy workers at nice {nice}", sorted(_task() for _ in range(5))[2]))
+        for p in procs:
+            p.terminate()
+    return rows
+
+
 def main() -> None:
     import embviz
 
@@ -140,6 +170,9 @@ def main() -> None:
     p, s = shared_memory_cost(emb)
     print(f"\nsending the {len(emb):,} x {emb.dim} table: pickle round trip {p:.1f} ms, "
           f"copy into shared memory {s:.1f} ms")
+    print("\na light request's Python work (3 M additions) in the server:")
+    for label, seconds in niceness():
+        print(f"  {label:<36}{seconds:.3f} s")
 
 
 if __name__ == "__main__":
