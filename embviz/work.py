@@ -20,7 +20,9 @@ without failing the work in the other slots.
 Settings (environment): ``EMBVIZ_WORKERS`` (processes, default max(1, cores - 1), so the server
 keeps a core for light requests), ``EMBVIZ_WORKER_RSS_MB`` (a worker above this after a job is
 replaced, default 1500; one above three times this during a job is killed and its job fails),
-``EMBVIZ_WORKER_IDLE`` (seconds before an idle worker exits, default 15).
+``EMBVIZ_WORKER_IDLE`` (seconds before an idle worker exits, default 10: a cancelled job's
+worker is then gone, and its memory back, within 20 s of the last user leaving: 3 s linger, 3 s
+grace, 10 s idle).
 
 Errors come back as the original :class:`~embviz.errors.EmbvizError` (and ``ImportError``,
 ``KeyError``, ``ValueError``, ``FileNotFoundError``, ``PermissionError``), message intact; anything
@@ -203,7 +205,7 @@ class Pool:
                  lease: float = 30.0):
         self.workers = int(workers) if workers else default_workers()
         self.rss_limit = int((rss_mb or _env_float(ENV_RSS_MB, 1500)) * 2**20)
-        self.idle_seconds = idle_seconds if idle_seconds is not None else _env_float(ENV_IDLE, 15)
+        self.idle_seconds = idle_seconds if idle_seconds is not None else _env_float(ENV_IDLE, 10)
         self.linger, self.grace, self.lease = linger, grace, lease
         self._lock = threading.RLock()
         self._wake = threading.Event()

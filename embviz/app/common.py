@@ -92,7 +92,7 @@ INLINE_METHODS = ("pca", "axes")
 
 
 class _Miss(Exception):
-    """The disk cache has no entry (raised by :class:`_Probe` before any work starts)."""
+    """The disk cache has no entry (raised by :func:`_probe`'s cache before any work starts)."""
 
 
 def _probe(n: int, dims: int):
