@@ -21,6 +21,10 @@ def serve_command(args) -> tuple[list[str], dict[str, str]]:
     if not script.exists():
         raise ParameterError("embviz serve", "dashboard", "found beside the package", str(script))
     env = dict(os.environ)
+    # glibc gives every script thread its own malloc arena, and a room of users then holds on to
+    # hundreds of MB it freed (bench/memory.py: 20 users 387 -> 633 MB with the default, 375 -> 461
+    # MB with 2 arenas); it is read when the process starts, so it is set here
+    env.setdefault("MALLOC_ARENA_MAX", "2")
     if args.file is not None:
         path = Path(args.file).expanduser().resolve()
         if not path.is_file():

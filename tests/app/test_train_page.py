@@ -87,15 +87,15 @@ def test_stop_keeps_what_was_learned(small_data):
     at.number_input(key="train_mincount").set_value(20)
     at.number_input(key="train_dims").set_value(20)
     at.button(key="train_go").click().run()
-    job = at.session_state["train_job"]
+    job = at.session_state["train_job"][0]  # (the pool's job, this session's token, start time)
     deadline = time.monotonic() + 60
-    while job.done < 1:  # let one epoch finish
+    while job.progress.done < 1:  # let one epoch finish
         assert time.monotonic() < deadline
         time.sleep(0.2)
     at.run()
     # the page shows the latest finished epoch (more may have finished since the loop saw one)
     shown = re.search(r"epoch (\d+)/30", at.get("progress")[0].proto.text)
-    assert shown and 1 <= int(shown.group(1)) <= job.done
+    assert shown and 1 <= int(shown.group(1)) <= job.progress.done
     at.button(key="train_stop").click().run()
     _wait_for_training(at)
     result = at.session_state["train_result"]

@@ -202,17 +202,20 @@ def step_transfer(emb: Embeddings) -> None:
 
 
 def _quick_model():
-    return common.run_with_progress("Training word2vec on the bundled corpus", _quick)
-
-
-def _quick(progress=None):
-    return _quick_cached(_progress=progress)
+    """One small model per server (shared by every session): 100 dims, 3 epochs, in the worker pool."""
+    box = _quick_box()
+    if "model" not in box:
+        model = common.run_with_progress("Training word2vec on the bundled corpus", embviz.train_word2vec,
+                                         embviz.demo_corpus(), dims=100, epochs=3, min_count=5, workers=1)
+        if getattr(model, "stopped", False):
+            return model
+        box["model"] = model
+    return box["model"]
 
 
 @st.cache_resource(show_spinner=False)
-def _quick_cached(_progress=None):
-    """One small model per server (shared by every session): 100 dims, 3 epochs."""
-    return embviz.train_word2vec(embviz.demo_corpus(), dims=100, epochs=3, min_count=5, progress=_progress)
+def _quick_box() -> dict:
+    return {}
 
 
 @st.cache_data(show_spinner="Answering analogy questions…", max_entries=4, hash_funcs=_HASH)

@@ -1,26 +1,23 @@
 """Train: learn word vectors from text and watch them learn; embed new text with a transformer.
 
-Training runs in a background thread so the page stays responsive: a fragment polls its progress
-(epoch, loss, words/s, time left) and offers a Stop button that keeps what was learned so far.
+Training runs in the worker pool (embviz.work) so the page stays responsive: a fragment polls its
+progress (epoch, loss, words/s, time left) and offers a Stop button that keeps what was learned so far.
 """
 from __future__ import annotations
 
 import hashlib
 import io
 import tempfile
-import threading
 import time
 import zipfile
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 import embviz
-from embviz.app import common, sources
-from embviz.corpus import Corpus, read_corpus
+from embviz import work
+from embviz.app import common, jobs, sources
 from embviz.figures.training import accuracy_figure, learning_animation, loss_figure, transfer_figure
 from embviz.train import (
     TrainedEmbeddings,
@@ -36,45 +33,18 @@ UPLOAD = "Upload a .txt / .txt.gz file"
 WATCH = "king, queen, man, woman, father, mother, son, daughter, god, lord, love, war, sea, land"
 
 
-# -- the training job (a thread; never touches streamlit) ------------------------------------------
-@dataclass
-class Job:
-    settings: dict
-    started: float = field(default_factory=time.perf_counter)
-    done: float = 0.0
-    total: float = 1.0
-    message: str = "starting"
-    stop: bool = False
-    finished: bool = False
-    result: TrainedEmbeddings | None = None
-    error: BaseException | None = None
-
-    def progress(self, done: float, total: float, message: str = "") -> bool:
-        self.done, self.total, self.message = done, total, message
-        return self.stop
-
-    def run(self, source, label: str) -> None:
-        try:
-            self.message = "reading and tokenising the corpus"
-            corpus = _tokenised(source, label, **{k: self.settings[k] for k in TOKENS})
-            self.result = train_word2vec(corpus, progress=self.progress, **self.settings)
-        except Exception as exc:  # shown by the page as st.error
-            self.error = exc
-        finally:
-            self.finished = True
-
-
-TOKENS = ("lowercase", "strip_punctuation", "min_length")
-
-
-@lru_cache(maxsize=2)
-def _tokenised(source: str | bytes, label: str, lowercase: bool, strip_punctuation: bool,
-               min_length: int) -> Corpus:
-    """The tokenised corpus, kept for the next training with the same text and options."""
-    corpus = read_corpus(Path(source) if isinstance(source, str) else source, lowercase=lowercase,
-                         strip_punctuation=strip_punctuation, min_length=min_length)
-    corpus.source = label
-    return corpus
+# -- the training job (in the worker pool, embviz.work) -----------------------------------------------
+def _start(source: tuple[str | bytes, str], settings: dict):
+    """Submit the training to the worker pool; identical requests in flight share one job."""
+    data, label = source
+    corpus = Path(data) if isinstance(data, str) else io.BytesIO(data)
+    if isinstance(corpus, io.BytesIO):
+        corpus.name = label
+    # one gensim thread: a pool worker is one core's worth of work, the server keeps the other
+    settings = {**settings, "workers": 1}
+    job = work.submit(work.content_key(train_word2vec, data, settings), train_word2vec, corpus, **settings)
+    job.label = "Training word2vec"
+    return job, job.subscribe(), time.perf_counter()
 
 
 # -- page --------------------------------------------------------------------------------------------
@@ -145,13 +115,11 @@ def _train_tab() -> None:
     ss = st.session_state
     source = _corpus_choice()
     settings = _settings()
-    job: Job | None = ss.get(f"{P}_job")
-    running = job is not None and not job.finished
+    job = ss.get(f"{P}_job")
+    running = job is not None and not job[0].done()
     if st.button("Train", key=f"{P}_go", type="primary", disabled=source is None or running,
                  icon=":material/model_training:"):
-        job = Job(settings)
-        ss[f"{P}_job"] = job
-        threading.Thread(target=job.run, args=source, daemon=True, name="embviz-train").start()
+        job = ss[f"{P}_job"] = _start(source, settings)
         running = True
     if job is not None:
         _watch()
@@ -165,25 +133,27 @@ def _train_tab() -> None:
 @st.fragment(run_every=0.5)
 def _watch() -> None:
     ss = st.session_state
-    job: Job | None = ss.get(f"{P}_job")
-    if job is None:
+    if ss.get(f"{P}_job") is None:
         return
-    if job.finished:
+    job, token, started = ss[f"{P}_job"]
+    job.touch(token)  # a closed tab stops touching: the pool cancels the training
+    if job.done():
         ss[f"{P}_job"] = None
         ss[f"{P}_error"] = None
-        if job.error is not None:
-            ss[f"{P}_error"] = str(job.error).strip("'\"")
-        else:
-            ss[f"{P}_result"] = job.result
-            sources.add(job.result, "trained", job.result.name, model=job.result)  # listed in the sidebar
-            ss[f"{P}_seconds"] = time.perf_counter() - job.started
+        job.unsubscribe(token)
+        try:
+            ss[f"{P}_result"] = result = job.result()
+            sources.add(result, "trained", result.name, model=result)  # listed in the sidebar
+            ss[f"{P}_seconds"] = time.perf_counter() - started
+        except Exception as exc:  # noqa: BLE001 — shown by the page as st.error
+            ss[f"{P}_error"] = common.error_text(exc, "training")
         st.rerun()
-    elapsed = time.perf_counter() - job.started
+    elapsed = time.perf_counter() - started
     with st.status(f"Training… {elapsed:.0f} s", expanded=True, state="running"):
-        st.progress(min(1.0, job.done / job.total) if job.total else 0.0, text=job.message)
-        label = "Stopping after this epoch…" if job.stop else "Stop (keep what was learned)"
-        st.button(label, key=f"{P}_stop", disabled=job.stop, icon=":material/stop_circle:",
-                  on_click=lambda: setattr(job, "stop", True))
+        st.progress(job.progress.fraction, text=jobs.describe(job))
+        label = "Stopping after this epoch…" if job.stop_requested else "Stop (keep what was learned)"
+        st.button(label, key=f"{P}_stop", disabled=job.stop_requested, icon=":material/stop_circle:",
+                  on_click=lambda: job.stop(token))
 
 
 # -- results -----------------------------------------------------------------------------------------
