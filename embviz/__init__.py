@@ -53,6 +53,7 @@ _LAZY = {
     "TrainedEmbeddings": "train",
     "embed_texts": "encode",
     "embed_csv": "encode",
+    "compare_models": "models",
 }
 
 __all__ = [
