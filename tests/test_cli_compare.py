@@ -75,7 +75,7 @@ def test_csv_keeps_neighbour_lists_as_json_arrays(capsys, files, demo):
 
 
 def test_errors_are_one_line_and_leave_an_existing_table_alone(capsys, files, tmp_path):
-    folder, a, b = files
+    _, a, b = files
     out = tmp_path / "old.csv"
     out.write_text("old\n")
     small = tmp_path / "small.txt"

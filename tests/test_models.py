@@ -3,6 +3,8 @@
 embviz.evaluate on the shared words)."""
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -118,8 +120,8 @@ def test_a_noisy_copy_scores_lower_the_more_noise():
         cmp = compare_models(a, b, k=10)
         means.append(cmp.summary["mean_overlap"])
         changes.append(cmp.summary["mean_rank_change"])
-    assert means[0] == 1.0 and all(x > y for x, y in zip(means, means[1:])), means
-    assert changes[0] == 0.0 and all(x < y for x, y in zip(changes, changes[1:])), changes
+    assert means[0] == 1.0 and all(x > y for x, y in pairwise(means)), means
+    assert changes[0] == 0.0 and all(x < y for x, y in pairwise(changes)), changes
     assert means[-1] < 0.3
 
 
