@@ -210,6 +210,14 @@ class ModelComparison:
         return t.sort_values(["overlap", "rank_change", "row_a"], ascending=[False, True, True],
                              kind="stable").head(n).reset_index(drop=True)
 
+    def at(self, rows, what: str = "overlap") -> np.ndarray:
+        """``overlap`` or ``rank_change`` of the shared words at positions ``rows`` (NaN for words a
+        stopped run did not reach)."""
+        values = {"overlap": self.overlap, "rank_change": self.rank_change}[what]
+        full = np.full(self.n, np.nan)
+        full[: len(values)] = values
+        return full[np.asarray(rows, dtype=np.int64)]
+
     def tables(self) -> tuple[Embeddings, Embeddings]:
         """Both tables restricted to the shared words: the same keys (the shared spelling) in the
         same order, each with its own metadata. When ``alignment == "original"`` they hold the
