@@ -68,13 +68,9 @@ def _options() -> dict[str, tuple[str, object]]:
         for epoch, snap in enumerate(getattr(model, "snapshots", None) or []):
             when = "random start" if epoch == 0 else f"after epoch {epoch}"
             out[f"{src.id}@{epoch}"] = (f"{src.label}: {when} ({len(snap):,} × {snap.shape[1]})",
-                                        partial(_snapshot, src, epoch))
+                                        lambda m=model, e=epoch, name=f"{src.label}, epoch {epoch}":
+                                        Embeddings(m.snapshot_keys, m.snapshots[e], name=name))
     return out
-
-
-def _snapshot(src, epoch: int) -> Embeddings:
-    model = src.extra["model"]
-    return Embeddings(model.snapshot_keys, model.snapshots[epoch], name=f"{src.label}, epoch {epoch}")
 
 
 def _form(options: dict) -> dict | None:
@@ -191,24 +187,30 @@ def _changed(cmp) -> None:
     st.subheader("What moved: the most and least changed words")
     cols = {"word": "word", "overlap": f"overlap@{cmp.k}", "rank_change": "rank change",
             "aligned_cosine": "cosine after turning", "neighbors_a": "neighbours in A", "neighbors_b": "neighbours in B"}
-    text_col = st.column_config.TextColumn(width="large")
-    config = {f"overlap@{cmp.k}": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
-              "rank change": st.column_config.NumberColumn(format="%.2f"), "neighbours in A": text_col,
-              "cosine after turning": st.column_config.NumberColumn(format="%.3f"), "neighbours in B": text_col}
-    find = st.text_input("Look up a word", key=f"{P}_find", placeholder="a shared word: its neighbours in both models")
-    tabs = st.tabs(["Most changed", "Least changed"])
-    for tab, (name, frame) in zip(tabs, (("most", cmp.most_changed(TABLE_ROWS)),
-                                         ("least", cmp.least_changed(TABLE_ROWS)))):
-        if find.strip():
-            frame = cmp.table[cmp.table["word"] == find.strip()]
-            if frame.empty:
-                tab.caption(text.md(f"{find.strip()!r} is not among the compared shared words."))
+    num, words = st.column_config.NumberColumn, st.column_config.TextColumn(width=260)
+    config = {"word": st.column_config.TextColumn(width=100), "rank change": num(format="%.2f", width=90),
+              f"overlap@{cmp.k}": num(format="percent", width=80), "cosine after turning": num(format="%.3f", width=90),
+              "neighbours in A": words, "neighbours in B": words}
+    for tab, (name, frame) in zip(st.tabs(["Most changed", "Least changed"]),
+                                  (("most", cmp.most_changed(TABLE_ROWS)), ("least", cmp.least_changed(TABLE_ROWS)))):
         shown = frame[[c for c in cols if c in frame.columns]].rename(columns=cols)
         for c in ("neighbours in A", "neighbours in B"):
             shown[c] = shown[c].map(", ".join)
         tab.dataframe(shown, hide_index=True, width="stretch", column_config=config, key=f"{P}_{name}")
     st.caption(f"The {TABLE_ROWS} words with the lowest (or highest) overlap, ties broken by rank change and "
                "frequency; click a column header to sort.")
+    find = st.text_input("Look up a word", key=f"{P}_find", placeholder="a shared word: its neighbours in both models")
+    if find.strip():
+        row = cmp.table[cmp.table["word"] == find.strip()]
+        if row.empty:
+            st.caption(text.md(f"{find.strip()!r} is not among the compared shared words."))
+            return
+        r = row.iloc[0]
+        both = set(r["neighbors_a"]) & set(r["neighbors_b"])
+        for col, side in zip(st.columns(2), "ab"):
+            listed = "  \n".join(f"{i}. " + (f"**{text.md(w)}**" if w in both else text.md(w))
+                                 for i, w in enumerate(r[f"neighbors_{side}"], 1))
+            col.markdown(f"**In {side.upper()}** (shared neighbours in bold)  \n{listed}")
 
 
 def _questions(cmp, key: tuple) -> None:
@@ -228,8 +230,10 @@ def _questions(cmp, key: tuple) -> None:
                                                 "accuracy_b": "accuracy B", "difference": "B − A"})
     pct, three = st.column_config.NumberColumn(format="%.1f%%"), st.column_config.NumberColumn(format="%.3f")
     sections[["accuracy A", "accuracy B", "B − A"]] *= 100
-    similarity = stored.similarity.rename(columns={"used": "pairs used", "spearman_a": "Spearman A", "spearman_b": "Spearman B"})
-    left, right = st.columns(2)
+    similarity = stored.similarity.rename(columns={"spearman_a": "Spearman A", "spearman_b": "Spearman B"})
+    similarity.insert(1, "pairs used", [f"{u:,.0f} of {p:,.0f}" for u, p in zip(similarity["used"], similarity["pairs"])])
+    similarity = similarity.drop(columns=["used", "pairs"])
+    left, right = st.columns([3, 2])
     left.dataframe(sections[["section", "questions asked", "accuracy A", "accuracy B", "B − A"]], hide_index=True,
                    width="stretch", key=f"{P}_sections", column_config={"accuracy A": pct, "accuracy B": pct, "B − A": pct})
     right.dataframe(similarity.drop(columns=[] if similarity["note"].any() else ["note"]), hide_index=True,
