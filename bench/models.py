@@ -94,14 +94,14 @@ def main() -> None:
     rows = []
     for case, other in (("noisy rotated copy", _noisy_copy(demo)), ("word2vec trained here", trained)):
         compare_models(demo.subset(demo.keys[:2_000]), other, k=args.k)  # warm-up: imports, thread pool
-        cmp, wall, cpu = _timed(lambda: compare_models(demo, other, k=args.k))
+        cmp, wall, cpu = _timed(lambda other=other: compare_models(demo, other, k=args.k))
         ref = cmp.overlap
         rows.append((case, cmp.n, f"embviz compare_models ({cmp.alignment})", wall, cpu, ref.mean(), 1.0))
         xa = demo.unit_vectors[cmp.vocab.rows_a]
         xb = other.unit_vectors[cmp.vocab.rows_b]
         for label, fn in (("embviz neighbors.top_k, both models", _lists_top_k),
                           ("scikit-learn NearestNeighbors (brute, cosine)", _lists_sklearn)):
-            (na, nb), wall, cpu = _timed(lambda fn=fn: fn(xa, xb, args.k))
+            (na, nb), wall, cpu = _timed(lambda fn=fn, xa=xa, xb=xb: fn(xa, xb, args.k))
             ov, extra, _ = _timed(lambda na=na, nb=nb: _overlap(na, nb))
             rows.append((case, cmp.n, label, wall + extra, cpu, ov.mean(), float(np.mean(ov == ref))))
         print(f"done: {case}", flush=True)
