@@ -31,6 +31,7 @@ PAGES = [
     ("explore", "Explore", ":material/scatter_plot:"),
     ("analogies", "Analogies", ":material/calculate:"),
     ("compare", "Compare", ":material/compare:"),
+    ("models", "Models", ":material/difference:"),
     ("clusters", "Clusters", ":material/bubble_chart:"),
     ("train", "Train", ":material/model_training:"),
     ("maps", "Large maps", ":material/grain:"),

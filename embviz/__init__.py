@@ -61,6 +61,7 @@ _LAZY = {
     "TrainedEmbeddings": "train",
     "embed_texts": "encode",
     "embed_csv": "encode",
+    "compare_models": "models",
 }
 
 __all__ = [

@@ -18,6 +18,7 @@ import sys
 
 from ..coords import write_coordinates
 from .commands import cmd_convert, cmd_evaluate, cmd_info, cmd_train
+from .compare import add_parser as add_compare_parser
 from .common import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ProgressBar, _Formatter
 from .project import COORD_SUFFIXES, cmd_project, methods_help, parse_params
 from .serve import cmd_serve, dashboard_path, serve_command
@@ -35,6 +36,7 @@ commands:
   evaluate  analogy and word-similarity benchmarks, as a table (or JSON)
   convert   between formats: word2vec text/binary, GloVe, fastText, projector TSV, npy/npz, CSV, Parquet
   info      rows, dimensions, format, metadata columns, duplicate and zero vectors
+  compare   two tables word by word: neighbour overlap, rank change, the words that moved most
   serve     open the dashboard on a file (localhost unless --network)
 
 Run 'embviz COMMAND --help' for the options and examples of each command.
@@ -161,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="listen on all interfaces (0.0.0.0) instead of localhost only")
     p.add_argument("-q", "--quiet", action="store_true", help="no messages on stderr")
     p.set_defaults(run=cmd_serve)
+
+    add_compare_parser(sub)
     return parser
 
 
