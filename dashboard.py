@@ -57,7 +57,7 @@ def _page(module: str, title: str, icon: str, default: bool) -> st.Page | None:
 
 
 def main() -> None:
-    from embviz.app import present, sidebar
+    from embviz.app import jobs, present, sidebar
 
     pages = [p for i, spec in enumerate(PAGES) if (p := _page(*spec, default=i == 0))]
     # The default page lives at "/"; an alias keeps "/explore" (a link someone typed or shared) working.
@@ -65,6 +65,7 @@ def main() -> None:
     alias = _page(*PAGES[0], default=False)
     nav = st.navigation(pages + ([alias] if alias else []), position="hidden")
     present.init_from_url()
+    jobs.warm_up_in_background()  # once per server, in a pool worker
     sidebar.menu(pages)
     sidebar.render()
     present.apply()

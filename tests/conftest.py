@@ -8,6 +8,9 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# AppTests run many dashboards in this process: no background warm-up job competing for the pool's
+# one worker (the browser tests' real server warms up, as a served dashboard does).
+os.environ.setdefault("EMBVIZ_WARM_UP", "0")
 
 from embviz import Embeddings  # noqa: E402
 

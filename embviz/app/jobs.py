@@ -183,3 +183,22 @@ def run(label: str, key: str, fn: Callable[..., Any], /, *args: Any,
         stops = st.session_state.get(_STOPS)
         if stops:
             stops.discard(key)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_in_background(methods: tuple[str, ...] = ("umap", "tsne")):
+    """Once per server: compile UMAP's and t-SNE's numba code in a pool worker while nobody waits.
+
+    numba writes what it compiles to its disk cache (inside the embviz cache), so a user's first
+    UMAP in any later worker loads compiled code instead of compiling it (bench/first_call.py:
+    first UMAP of 10,000 points ~45 s on a fresh install without this). The job holds a waiter for
+    the server's lifetime, so it is never cancelled as abandoned; a user's heavy request that comes
+    meanwhile queues behind it and says so."""
+    import os
+
+    from embviz.reduce.warmup import warm_up
+
+    if os.environ.get("EMBVIZ_WARM_UP", "1") == "0":  # tests that run many apps in one process
+        return None
+    job = work.submit(work.content_key("warm-up", methods), warm_up, methods)
+    return job, job.subscribe()

@@ -29,11 +29,13 @@ SETTINGS = {  # short runs that still reach every compiled kernel of the method
 }
 
 
-def warm_up(methods=("umap", "tsne"), *, n: int = 600, seed: int = 0) -> dict[str, float]:
+def warm_up(methods=("umap", "tsne"), *, n: int = 600, seed: int = 0, progress=None) -> dict[str, float]:
     """Fit and ``transform`` each of ``methods`` on ``n`` synthetic points; the seconds each took.
 
-    Call it once at start-up (a server, a notebook) before the first real projection."""
+    Call it once at start-up (a server, a notebook) before the first real projection. ``progress``
+    hears of each method as it starts (returning ``True`` stops before the next one)."""
     from ..embeddings import Embeddings
+    from ..progress import report
     from .base import get_reducer, project
 
     rng = np.random.default_rng(seed)
@@ -41,7 +43,9 @@ def warm_up(methods=("umap", "tsne"), *, n: int = 600, seed: int = 0) -> dict[st
     x = (centres[rng.integers(0, 6, n + 20)] + rng.normal(size=(n + 20, 32))).astype(np.float32)
     emb = Embeddings([f"w{i}" for i in range(n)], x[:n])
     seconds = {}
-    for method in methods:
+    for i, method in enumerate(methods):
+        if report(progress, i, len(methods), f"warming up {method}"):
+            break
         reducer = get_reducer(method)
         if not reducer.available():
             continue
@@ -50,4 +54,5 @@ def warm_up(methods=("umap", "tsne"), *, n: int = 600, seed: int = 0) -> dict[st
             proj = project(emb, reducer, seed=seed, cache=False, **params)
             proj.transform(x[n:])
         seconds[reducer.name] = time.perf_counter() - start
+    report(progress, len(methods), len(methods), "warmed up")
     return seconds

@@ -48,7 +48,7 @@ def app_url(tmp_path_factory):
     """Base URL of a real streamlit server running dashboard.py on loopback."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = dict(os.environ, EMBVIZ_CACHE=str(tmp_path_factory.mktemp("cache")))
+    env = dict(os.environ, EMBVIZ_CACHE=str(tmp_path_factory.mktemp("cache")), EMBVIZ_WARM_UP="1")
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
         "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
