@@ -217,7 +217,7 @@ class BrowserUser:
         name = {"": "Explore", "analogies": "Analogies", "data": "Data"}[path]
 
         async def click():
-            await self.tab.locator("[data-testid='stSidebarNav'] a").filter(has_text=name).first.click()
+            await self.tab.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']").filter(has_text=name).first.click()
         return await self._timed(click, (HEADING, name if path else "Explore"), timeout)
 
     async def _fill(self, key: str, value: str) -> None:
