@@ -36,7 +36,7 @@ def test_compare_a_model_trained_here_with_the_bundled_table(journey):
     _number(page, "train_mincount", "3")
     page.locator(".st-key-train_go button").click()
     try:
-        page.locator(".st-key-train_use button").wait_for(timeout=400_000)  # shown when training is done
+        page.locator(".st-key-train_use button").first.wait_for(timeout=400_000)  # shown when training is done
     except Exception:
         journey.screenshot("models_train_timeout", full_page=True)
         raise
