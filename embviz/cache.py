@@ -45,6 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .io.atomic import fsync_dir
+
 from .errors import ParameterError
 
 CACHE_VERSION = 1
@@ -101,19 +103,6 @@ def _checksum(arr: np.ndarray) -> str:
     return hashlib.blake2b(np.ascontiguousarray(arr).tobytes(), digest_size=16).hexdigest()
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _atomic_write(path: Path, write, prefix: str) -> None:
     """``write(fh)`` into a temporary beside ``path``, flushed and fsynced, then renamed onto it."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
@@ -129,7 +118,7 @@ def _atomic_write(path: Path, write, prefix: str) -> None:
         except OSError:
             pass
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _read_exact(fh, n: int) -> bytes:

@@ -1,10 +1,9 @@
 """Coordinates tables: the one place that builds, writes, reads and validates ``key, x, y[, z]`` +
 metadata tables (the CLI's output, the app's exports and Large maps page, the Dask path's Parquet).
 
-Every file is written atomically: to a temporary file in the same folder, named
-``.<name>.embviz-partial-<pid>``, flushed to disk, then renamed; a run killed midway leaves no
-partial file at the final path, and the next write to that path removes stray temporaries of
-processes that are gone (:func:`remove_stale`).
+Every file is written atomically (:mod:`embviz.io.atomic`): to a temporary file in the same folder,
+flushed to disk, then renamed; a run killed midway leaves no partial file at the final path, and
+the next write to that path removes stray temporaries of processes that are gone (:func:`remove_stale`).
 
 >>> import numpy as np
 >>> df = coordinates_frame(np.array([[0, 1], [2, 3]], dtype=np.float32), ["a", "b"])
@@ -23,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import EmbeddingFormatError, ParameterError
+from .io.atomic import pid_alive, atomic_paths, remove_stale_temporaries
+from .io.atomic import atomic_write as _atomic_file
 
 AXES = ("x", "y", "z")
 SUFFIXES = (".parquet", ".pq", ".csv", ".tsv")
@@ -32,24 +33,13 @@ BATCH = 100_000
 
 
 # -- atomic files ------------------------------------------------------------------------------------
-def _partial_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}{PARTIAL}{os.getpid()}-{os.urandom(3).hex()}")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
+# Files are written through the one atomic writer (embviz.io.atomic); what is ours here is the
+# temporary *folder* the CLI's large path writes partitions into (named with PARTIAL).
 def remove_stale(path: str | Path) -> list[Path]:
-    """Delete temporaries that writes to ``path`` left behind in processes that no longer run."""
+    """Delete temporaries that writes to ``path`` left behind in processes that no longer run: the
+    atomic writer's files and the CLI's partition folders."""
     path = Path(path)
-    removed = []
+    removed = remove_stale_temporaries(path) if path.parent.is_dir() else []
     if not path.parent.is_dir():
         return removed
     prefix = f".{path.name}{PARTIAL}"
@@ -57,7 +47,7 @@ def remove_stale(path: str | Path) -> list[Path]:
         if not entry.name.startswith(prefix):
             continue
         pid = entry.name[len(prefix):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             try:
                 shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
                 removed.append(entry)
@@ -68,34 +58,18 @@ def remove_stale(path: str | Path) -> list[Path]:
 
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "wb") -> Iterator:
-    """Open a temporary sibling of ``path`` for writing; on success flush, fsync and rename it to
-    ``path``; on any failure (or an interrupt) remove it. ``mode`` is ``"w"``/``"wb"``, or
-    ``"path"`` to get the temporary :class:`~pathlib.Path` for libraries that open files themselves.
-
-    (Same signature as ``embviz.io.atomic.atomic_write``, which replaces it when both are merged.)
-    """
+    """:func:`embviz.io.atomic.atomic_write` for ``"w"``/``"wb"``; ``"path"`` yields a temporary
+    :class:`~pathlib.Path` for libraries that open files themselves (:func:`~embviz.io.atomic.atomic_paths`).
+    Either way the file appears at ``path`` whole, or not at all."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(path)
-    tmp = _partial_name(path)
-    try:
-        if mode == "path":
+    if mode == "path":
+        with atomic_paths([path]) as (tmp,):
             yield tmp
-            if tmp.exists():
-                with open(tmp, "rb+") as fh:
-                    os.fsync(fh.fileno())
-        else:
-            with open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as fh:
-                yield fh
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            tmp.unlink(missing_ok=True)
-        raise
+    else:
+        with _atomic_file(path, mode) as fh:
+            yield fh
 
 
 # -- building, checking --------------------------------------------------------------------------------

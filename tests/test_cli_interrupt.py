@@ -13,8 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from embviz.coords import PARTIAL
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -35,7 +33,7 @@ def _kill_mid_write(proc: subprocess.Popen, folder: Path, name: str, sig: int) -
     """Wait until the temporary output holds data, then send ``sig``; the temporaries seen."""
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
-        partial = [p for p in folder.iterdir() if p.name.startswith(f".{name}{PARTIAL}")]
+        partial = [p for p in folder.iterdir() if p.name.startswith(f".{name}.")]  # any temporary of ours
         if any(p.is_file() and p.stat().st_size > 100_000 or p.is_dir() and any(p.iterdir()) for p in partial):
             proc.send_signal(sig)
             proc.wait(timeout=60)

@@ -49,7 +49,7 @@ def test_written_coordinates_read_back_with_keys_and_metadata(tmp_path, xy, name
     np.testing.assert_allclose(back[["x", "y"]], xy, rtol=1e-5)
     assert back["group"].tolist()[:2] == (["a b", "c"] if name.endswith(".tsv") else ["a\tb", "c"])
     np.testing.assert_allclose(coordinate_array(tmp_path / name), xy, rtol=1e-5)
-    assert [p.name for p in tmp_path.iterdir() if PARTIAL in p.name] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     with pytest.raises(ParameterError, match=r"'output' parameter of write_coordinates must be a file ending in"):
         write_coordinates(tmp_path / "c.txt", ["a"], [[0, 1]])
     with pytest.raises(ParameterError, match="'coords' parameter of coordinates_frame"):

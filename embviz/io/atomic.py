@@ -71,7 +71,7 @@ def atomic_paths(paths: Sequence[str | os.PathLike]) -> Iterator[list[Path]]:
             _fsync_path(tmp)
         for tmp, final in zip(temps, finals):
             os.replace(tmp, final)
-        _fsync_dir(finals[0].parent if finals else Path("."))
+        fsync_dir(finals[0].parent if finals else Path("."))
     finally:
         for tmp in temps:  # renamed ones are gone already
             with contextlib.suppress(FileNotFoundError):
@@ -87,7 +87,7 @@ def remove_stale_temporaries(final: Path) -> list[Path]:
         return removed
     for tmp in candidates:
         pid_text = tmp.name[len(final.name) + 2:].split(".", 1)[0]
-        if pid_text.isdigit() and not _alive(int(pid_text)):
+        if pid_text.isdigit() and not pid_alive(int(pid_text)):
             with contextlib.suppress(OSError):
                 tmp.unlink()
                 removed.append(tmp)
@@ -98,7 +98,7 @@ def glob_escape(name: str) -> str:
     return "".join(f"[{c}]" if c in "*?[]" else c for c in name)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:
@@ -130,7 +130,7 @@ def _fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
     try:
         fd = os.open(folder, os.O_RDONLY)

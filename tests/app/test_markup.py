@@ -12,7 +12,6 @@ import json
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
