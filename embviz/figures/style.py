@@ -1,0 +1,183 @@
+"""Figures for a projector: one place that sizes a figure to the screen and makes its type large,
+and the morph from one slide's layout to the next's.
+
+:func:`presentation` takes any Plotly figure (a map, a bar chart, a heatmap, subplots, 3-D) and
+sets its height to the pixels it may use and every text in it — the base font, titles, tick labels,
+word labels, legends, annotations, colour bars, sliders — to at least :data:`MIN_TEXT` pixels, which
+reads from the back of a lecture hall at 1280×720 and at 1920×1080. :func:`morph` gives a figure
+the animation frames that move the points of the previous slide to their new places, when two
+slides show the same points.
+
+>>> import numpy as np, plotly.graph_objects as go
+>>> fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="markers+text", text=["a", "b"]))
+>>> fig = presentation(fig, 1920, 800)
+>>> fig.layout.height, fig.data[0].textfont.size >= MIN_TEXT, fig.layout.xaxis.tickfont.size >= MIN_TEXT
+(800, True, True)
+>>> b = go.Figure(go.Scatter(x=[2, 3], y=[0, 5], mode="markers+text", text=["a", "b"]))
+>>> [f.name for f in morph(fig, b, steps=3).frames]
+['morph 0', 'morph 1', 'morph 2']
+>>> morph(fig, go.Figure(go.Bar(x=[1], y=[2]))) is None   # not the same points: a cut
+True
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+MIN_TEXT = 20          # px: tick labels, word labels, legends (the brief asks for >= 18)
+BASE_TEXT = 22         # px: the figure's base font
+TITLE_TEXT = 30        # px
+MORPH_POINTS = 25_000  # larger clouds cut instead of morphing (frames would be megabytes)
+_AXES = ("xaxis", "yaxis")
+
+
+def _at_least(value, size: float):
+    """``max(value, size)``, element-wise for arrays, ``size`` when unset."""
+    if value is None:
+        return size
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return np.maximum(np.asarray(value, dtype=float), size).tolist()
+    return max(float(value), size)
+
+
+def _font(obj, size: float) -> None:
+    if obj is None:
+        return
+    obj.font.size = _at_least(obj.font.size, size)
+
+
+def _plain(title: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", title or "")
+
+
+def presentation(fig: go.Figure, width: int, height: int, *, text: int = MIN_TEXT) -> go.Figure:
+    """``fig`` restyled (in place, and returned) for a ``width`` × ``height`` pixel area.
+
+    The figure's height becomes ``height``; its width follows its container (``width``, the
+    container's expected width, sizes the title so that it fits on one line)."""
+    width, height = int(width), int(height)
+    lay = fig.layout
+    lay.height, lay.width, lay.autosize = max(200, height), None, True
+    lay.font.size = _at_least(lay.font.size, max(BASE_TEXT, text))
+    if lay.title.text:
+        # as large as fits on one line of the figure's width (about 0.55 em per character), >= 22 px
+        fits = width / (0.56 * max(12, len(_plain(lay.title.text))))
+        lay.title.font.size = max(BASE_TEXT, min(TITLE_TEXT, int(fits)))
+        lay.margin.t = max(lay.margin.t or 0, int(lay.title.font.size * 2 + 10))
+    names = {k for k in lay.to_plotly_json() if k.startswith(_AXES)} | set(_AXES)
+    for name in sorted(names):
+        axis = lay[name]
+        axis.tickfont.size = _at_least(axis.tickfont.size, text)
+        axis.title.font.size = _at_least(axis.title.font.size, text + 2)
+    scenes = [k for k in lay.to_plotly_json() if k.startswith("scene")]
+    for name in scenes:
+        for axis_name in ("xaxis", "yaxis", "zaxis"):
+            axis = lay[name][axis_name]
+            axis.tickfont.size = _at_least(axis.tickfont.size, text)
+            axis.title.font.size = _at_least(axis.title.font.size, text + 2)
+    _font(lay.legend, text)
+    lay.legend.title.font.size = _at_least(lay.legend.title.font.size, text)
+    lay.hoverlabel.font.size = _at_least(lay.hoverlabel.font.size, text)
+    for ann in lay.annotations:
+        if ann.text:
+            _font(ann, text)
+    for control in (*lay.sliders, *lay.updatemenus):
+        _font(control, text)
+    for slider in lay.sliders:
+        slider.currentvalue.font.size = _at_least(slider.currentvalue.font.size, text)
+    for trace in fig.data:
+        _trace(trace, text)
+    for frame in fig.frames or ():
+        for trace in frame.data:
+            _trace(trace, text)
+    meta = dict(lay.meta) if isinstance(lay.meta, dict) else {}
+    lay.meta = {**meta, "present": [width, height]}
+    return fig
+
+
+def _trace(trace, text: int) -> None:
+    if "textfont" in trace and (getattr(trace, "text", None) is not None
+                                or "text" in (getattr(trace, "mode", "") or "")):
+        trace.textfont.size = _at_least(trace.textfont.size, text)
+    if "insidetextfont" in trace and getattr(trace, "text", None) is not None:
+        trace.insidetextfont.size = _at_least(trace.insidetextfont.size, text)
+        trace.outsidetextfont.size = _at_least(trace.outsidetextfont.size, text)
+    marker = getattr(trace, "marker", None)
+    if marker is not None and "colorbar" in marker and marker.colorbar.to_plotly_json():
+        # only a colour bar already there: setting its font on a trace without one would draw one
+        marker.colorbar.tickfont.size = _at_least(marker.colorbar.tickfont.size, text)
+        marker.colorbar.title.font.size = _at_least(marker.colorbar.title.font.size, text)
+    if "colorbar" in trace and trace.type in ("heatmap", "histogram2d", "contour") and trace.showscale is not False:
+        trace.colorbar.tickfont.size = _at_least(trace.colorbar.tickfont.size, text)
+
+
+# -- morph -----------------------------------------------------------------------------------------
+def _points(fig: go.Figure) -> list[tuple[str, str, np.ndarray, np.ndarray, object]] | None:
+    """(type, name, x, y, identity) of every trace, or ``None`` when a trace is not a 2-D point set."""
+    out = []
+    for t in fig.data:
+        if t.type not in ("scatter", "scattergl") or t.x is None or t.y is None:
+            return None
+        try:
+            x, y = np.asarray(t.x, dtype=np.float32), np.asarray(t.y, dtype=np.float32)
+        except (TypeError, ValueError):
+            return None
+        ident = t.customdata if t.customdata is not None else (t.hovertext if t.hovertext is not None else t.text)
+        out.append((t.type, t.name or "", x, y, ident))
+    return out
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    a, b = np.asarray(a, dtype=object).ravel(), np.asarray(b, dtype=object).ravel()
+    return a.shape == b.shape and bool((a == b).all())
+
+
+def _range(xs: list[np.ndarray], axis) -> list[float]:
+    if axis.range is not None and axis.autorange in (None, False):
+        return [float(v) for v in axis.range]
+    vals = np.concatenate([v[np.isfinite(v)] for v in xs]) if xs else np.zeros(1)
+    lo, hi = (float(vals.min()), float(vals.max())) if vals.size else (0.0, 1.0)
+    pad = 0.05 * (hi - lo or 1.0)
+    return [lo - pad, hi + pad]
+
+
+def morph(prev: go.Figure, fig: go.Figure, *, steps: int = 14) -> go.Figure | None:
+    """``fig`` with frames that move ``prev``'s points to ``fig``'s, or ``None`` when the two do not
+    show the same points (same traces, same points in each, in the same order) in 2-D.
+
+    The figure's own data is its final state (so it is right even where frames are not played);
+    frame ``k`` puts every point on the eased path between its two places and moves the axes with
+    them. Plotly plays them with ``Plotly.animate`` (see :mod:`embviz.app.present` and
+    :mod:`embviz.talk`)."""
+    a, b = _points(prev), _points(fig)
+    if not a or not b or len(a) != len(b) or sum(len(t[2]) for t in b) > MORPH_POINTS:
+        return None
+    moved = False
+    for (ta, na, xa, ya, ia), (tb, nb, xb, yb, ib) in zip(a, b):
+        if na != nb or xa.shape != xb.shape or ya.shape != yb.shape or not _same(ia, ib):
+            return None
+        moved = moved or not (np.allclose(xa, xb, equal_nan=True) and np.allclose(ya, yb, equal_nan=True))
+    if not moved:
+        return None
+    ranges = {}
+    for ax, k in (("xaxis", 2), ("yaxis", 3)):
+        ranges[ax] = (_range([t[k] for t in a], prev.layout[ax]), _range([t[k] for t in b], fig.layout[ax]))
+    out = go.Figure(fig)
+    out.layout.xaxis.range, out.layout.yaxis.range = ranges["xaxis"][1], ranges["yaxis"][1]
+    out.layout.xaxis.autorange = out.layout.yaxis.autorange = False
+    frames = []
+    for k in range(steps):
+        t = (k + 1) / steps if k else 0.0
+        e = t * t * (3 - 2 * t)  # smoothstep: starts and lands gently
+        data = [{"type": tb, "x": (1 - e) * xa + e * xb, "y": (1 - e) * ya + e * yb}
+                for (_, _, xa, ya, _), (tb, _, xb, yb, _) in zip(a, b)]
+        lay = {ax: {"range": [(1 - e) * r0[i] + e * r1[i] for i in (0, 1)]} for ax, (r0, r1) in ranges.items()}
+        frames.append(go.Frame(data=data, layout=lay, name=f"morph {k}"))
+    out.frames = frames
+    meta = dict(out.layout.meta) if isinstance(out.layout.meta, dict) else {}
+    out.layout.meta = {**meta, "morph": len(frames)}
+    return out
