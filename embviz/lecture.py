@@ -132,7 +132,7 @@ def clusters_step(emb, order, settings, trained, present) -> Content:
     names = dict(c.names)
     lab = np.array([names.get(int(x), str(x)) for x in np.asarray(c.labels)], dtype=object)
     labels = np.arange(min(40, len(few)))
-    if present:  # on a projector, each group's most central word (the 40 most frequent would collide)
+    if present and c.centrality is not None:  # each group's most central word (40 frequent ones collide)
         cent, ids = np.asarray(c.centrality), np.asarray(c.labels)
         labels = np.array([np.flatnonzero(ids == g)[np.argmax(cent[ids == g])] for g in np.unique(ids) if g >= 0])
     fig = scatter(proj.coords, few.keys, color=lab, color_name="cluster", labels=labels,

@@ -90,11 +90,16 @@ def explore(view, emb, title, *, order, hover, trained, present) -> Content:
     own_order = order if rows is None else sub_order(order, full, emb)
     ev = getattr(proj, "explained_variance", None)
     share = f" · {float(np.sum(ev)) * 100:.0f}% of variance" if ev is not None and len(ev) else ""
+    axes = None
+    if proj.method == "axes":
+        axes = [escape(str(proj.params.get(a, ""))) for a in ("x", "y", "z")[: proj.dims]]
+    elif ev is not None and len(ev) >= proj.dims:
+        axes = [f"PC{i + 1} ({v * 100:.1f}%)" for i, v in enumerate(ev[: proj.dims])]
     fig = scatter(proj.coords, keys, color=color, color_name=escape(color_name),
                   hover=None if hover is None else (hover if rows is None else np.asarray(hover)[rows]),
                   labels=own_order[: view.labels], highlight=highlight, query=query, neighbors=neighbours,
                   title=escape(f"{emb.name or 'Embeddings'} · {proj.method.upper()} {proj.dims}-D") + share,
-                  note=note, present=present)
+                  note=note, present=present, axis_titles=axes)
     return Content(title, figure=fig)
 
 

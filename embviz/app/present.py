@@ -19,6 +19,7 @@ from __future__ import annotations
 import streamlit as st
 
 from embviz.app import text
+from embviz.figures.style import MORPH_JS
 
 KEY = "present"
 BLANK = "present_blank"
@@ -69,7 +70,7 @@ html, body, [data-testid="stMain"] {{ overflow: hidden !important; }}
 </style>
 """
 
-_JS = """
+_JS = MORPH_JS + """
 export default function(component) {
   const { setStateValue, data } = component;
   const d = data || {};
@@ -86,26 +87,30 @@ export default function(component) {
     window.addEventListener('resize', onResize);
     cleanups.push(() => window.removeEventListener('resize', onResize));
   }
-  if (d.token) {  // play the morph frames of the chart whose layout.meta.token is d.token, once
+  if (d.token && d.target && d.spec) {  // morph the new chart (in d.target) from d.spec's positions, once
+    const style = document.createElement('style');
+    style.textContent = '.' + d.target + ' .js-plotly-plot { visibility: hidden; }';
+    document.head.appendChild(style);  // no flash of the end state before the first frame
+    const unhide = () => style.remove();
     const start = performance.now();
     let done = false;
     const tick = () => {
       if (done) return;
-      for (const gd of document.querySelectorAll('.js-plotly-plot')) {
-        const meta = gd._fullLayout && gd._fullLayout.meta;
-        const frames = gd._transitionData && gd._transitionData._frames;
-        if (meta && meta.token === d.token && frames && frames.length && window.Plotly && gd.__embvizPlayed !== d.token) {
-          gd.__embvizPlayed = d.token;
-          done = true;
-          window.Plotly.animate(gd, frames.map(f => f.name),
-            {frame: {duration: d.frame_ms || 45, redraw: true}, transition: {duration: 0}, mode: 'immediate'});
-          return;
-        }
+      const gd = document.querySelector('.' + d.target + ' .js-plotly-plot');
+      if (gd && gd._fullLayout && gd._fullData && window.Plotly && gd.__embvizPlayed !== d.token) {
+        gd.__embvizPlayed = d.token;
+        done = true;
+        try {
+          gd.on('plotly_animatingframe', unhide);  // shown from the first frame (the start positions)
+          const run = embvizMorph(window.Plotly, gd, d.spec.from, d.spec.ranges, {frame_ms: d.frame_ms || 45});
+          if (run && run.then) run.then(unhide, unhide); else unhide();
+        } catch (e) { unhide(); }
+        return;
       }
-      if (performance.now() - start < 8000) requestAnimationFrame(tick);
+      if (performance.now() - start < 4000) requestAnimationFrame(tick); else unhide();
     };
     requestAnimationFrame(tick);
-    cleanups.push(() => { done = true; });
+    cleanups.push(() => { done = true; unhide(); });
   }
   return () => cleanups.forEach(f => f());
 }
@@ -199,18 +204,29 @@ def figure_height(above: int = 0, below: int = 0, footer: bool = False) -> int:
     return max(240, h - PAGE_CHROME - above - below - (FOOTER if footer else 0))
 
 
+def sized(fig, *, above: int = 0, below: int = 0, footer: bool = False, share: float = 1.0):
+    """Presenting, a copy of ``fig`` sized to the screen with large type; otherwise ``fig`` itself.
+
+    ``above`` / ``below``: pixels of the page's own elements over and under the figure; ``share``:
+    the part of the width the figure gets (a column)."""
+    if not is_on():
+        return fig
+    import plotly.graph_objects as go
+
+    from embviz.figures.style import presentation
+
+    w, _ = viewport()
+    return presentation(go.Figure(fig), int((w - 72) * share), figure_height(above, below, footer))
+
+
 def chart(fig, key: str, *, above: int = 0, below: int = 0, footer: bool = False, **kwargs):
-    """``st.plotly_chart`` at full width; presenting, sized to the screen with large type.
+    """``st.plotly_chart`` at full width; presenting, sized to the screen with large type."""
+    return st.plotly_chart(sized(fig, above=above, below=below, footer=footer), key=key, width="stretch", **kwargs)
 
-    ``above`` / ``below``: pixels of the page's own elements over and under the figure."""
-    if is_on():
-        import plotly.graph_objects as go
 
-        from embviz.figures.style import presentation
-
-        w, _ = viewport()
-        fig = presentation(go.Figure(fig), w, figure_height(above, below, footer))
-    return st.plotly_chart(fig, key=key, width="stretch", **kwargs)
+def rows(above: int = 0, below: int = 0, row: int = 42, head: int = 46) -> int:
+    """How many table rows fit on the screen under ``above`` pixels (presenting)."""
+    return max(3, (figure_height(above, below) - head) // row)
 
 
 def table(df, *, formats: dict | None = None, rows: int | None = None, **kwargs) -> None:
@@ -273,10 +289,11 @@ def moved(key: str) -> bool:
     return bool(st.session_state.pop(f"{key}_moved", False))
 
 
-def morph_player(token: str) -> None:
-    """Play, once, the morph frames of the chart whose ``layout.meta.token`` is ``token``."""
+def morph_player(token: str, spec: dict, target: str) -> None:
+    """Morph, once, the chart in the element ``target`` from the positions in ``spec``
+    (:func:`embviz.figures.style.morph`): the browser builds the frames and plays them."""
     with st.container(key="present_morph"):
-        _component()(key="present_morph_player", data={"token": token}, default={})
+        _component()(key="present_morph_player", data={"token": token, "spec": spec, "target": target}, default={})
 
 
 def save_view_button(page: str, view=None, *, keys=None) -> None:

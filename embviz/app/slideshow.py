@@ -178,10 +178,8 @@ def _job(view: state.View, present_: bool):
     return key, build
 
 
-def content(view: state.View, *, present_: bool | None = None, wait: bool = True):
-    """The built :class:`~embviz.slides.Content` of a slide: from the store, or built now (``wait``)
-    or by the worker thread (``wait=False``, to have it ready for the next step)."""
-    key, build = _job(view, present.is_on() if present_ is None else present_)
+def _cached(key, build, wait: bool):
+    """The store's value for ``key``: built now (``wait``) or queued for the worker thread."""
     store, lock, pool = _store()
     with lock:
         entry = store.get(key)
@@ -197,6 +195,34 @@ def content(view: state.View, *, present_: bool | None = None, wait: bool = True
         return None
     _claim_and_build(entry, build, lock)  # unless the worker already builds it: then wait for it
     return entry[0].result()
+
+
+def content(view: state.View, *, present_: bool | None = None, wait: bool = True, size=None):
+    """The built :class:`~embviz.slides.Content` of a slide: from the store, or built now (``wait``)
+    or by the worker thread (``wait=False``, to have it ready for the next step).
+
+    With ``size`` (the window's width and height), ``(content, figure fitted to it, its height)``."""
+    key, build = _job(view, present.is_on() if present_ is None else present_)
+    if size is None:
+        return _cached(key, build, wait)
+    size = (int(size[0]), int(size[1]))
+    return _cached((key, "presented", size),
+                   lambda: (lambda c: (c, *fitted(c, *size)))(_cached(key, build, True)), wait)
+
+
+def prepare(d: Deck, size=None) -> None:
+    """Have the worker build every slide of ``d`` (and fit it to ``size``), for a fast talk."""
+    for view in d:
+        content(view, present_=True, wait=False, size=size)
+
+
+def ready(d: Deck, size=None) -> int:
+    """How many slides of ``d`` are built (and fitted to ``size``)."""
+    store, lock, _ = _store()
+    keys = [_job(v, True)[0] for v in d]
+    keys = keys if size is None else [(k, "presented", (int(size[0]), int(size[1]))) for k in keys]
+    with lock:
+        return sum(1 for k in keys if k in store and store[k][0].done())
 
 
 def _claim_and_build(entry: list, build, lock: threading.Lock) -> None:
@@ -239,14 +265,31 @@ def fit(c, width: int, height: int) -> int:
     return max(200, height - used)
 
 
-def draw(c, key: str, *, heading: str | None = None, controls=None, extra=None, token: str | None = None,
-         morph_from=None) -> None:
+def fitted(c, width: int, height: int):
+    """(figure sized for a ``width`` × ``height`` window, its height): what :func:`draw` shows
+    presenting. Pure (no streamlit): the worker thread fits slides ahead of time."""
+    import plotly.graph_objects as go
+
+    from embviz.figures.style import presentation
+
+    fig_h = fit(c, width, height)
+    if c.figure is None:
+        return None, fig_h
+    show_table = c.has_table and c.table_on_projector
+    share = c.figure_share / (c.figure_share + 1) if show_table else (0.78 if _metrics_beside(c) else 1.0)
+    return presentation(go.Figure(c.figure), int((width - 72) * share), fig_h), fig_h
+
+
+def draw(c, key: str, *, slot: int = 0, heading: str | None = None, controls=None, extra=None,
+         token: str | None = None, morph_from=None, presented=None) -> None:
     """Lay out a slide: title, text, ``controls()``, messages, numbers, figure and table, caption.
 
     ``heading`` is Markdown written by the caller (default: the slide's title, escaped).
-    Presenting, the controls go first (in the collapsed expander at the top) and everything is
-    sized to fit the window without scrolling. ``morph_from``: the previous slide's content —
-    when both show the same points, the figure morphs."""
+    The figure's element key is ``{key}_fig_{slot}`` (one per slide: a morph finds the new chart by
+    it). Presenting, the controls go first (in the collapsed expander at the top) and everything is
+    sized to fit the window without scrolling (``presented``: the :func:`fitted` figure and height,
+    when built ahead). ``morph_from``: the previous slide's fitted figure — when both show the same
+    points, the figure morphs."""
     on_air = present.is_on()
     if on_air and controls is not None:
         with present.controls():
@@ -265,27 +308,16 @@ def draw(c, key: str, *, heading: str | None = None, controls=None, extra=None, 
     if c.metrics and not beside:
         for col, (label, value) in zip(st.columns(len(c.metrics)), c.metrics):
             col.metric(text.md(label), value)
-    fig = c.figure
+    fig, height = c.figure, None
     show_table = c.has_table and (c.table_on_projector or not on_air)
-    height = None
     if on_air:
-        w, h = present.viewport()
-        height = fit(c, w, h)
-        if fig is not None:
-            import plotly.graph_objects as go
+        fig, height = (presented[0], presented[1]) if presented else fitted(c, *present.viewport())
+        if fig is not None and morph_from is not None and token:
+            from embviz.figures.style import morph
 
-            from embviz.figures.style import morph, presentation
-
-            share = c.figure_share / (c.figure_share + 1) if show_table else (0.78 if beside else 1.0)
-            fig_w = int((w - 72) * share)
-            fig = presentation(go.Figure(fig), fig_w, height)
-            if morph_from is not None and morph_from.figure is not None and token:
-                moving = morph(presentation(go.Figure(morph_from.figure), fig_w, height), fig)
-                if moving is not None:
-                    fig = moving
-                    fig.layout.meta = {**fig.layout.meta, "token": token}
-                    present.morph_player(token)
-            fig.layout.meta = {**(fig.layout.meta or {}), "slide": key}
+            spec = morph(morph_from, fig)
+            if spec is not None:
+                present.morph_player(token, spec, f"st-key-{key}_fig_{slot}")
     rows = max(3, int(((height or 460) - TABLE_HEAD) // TABLE_ROW)) if on_air else None
     if fig is not None and show_table:
         share = [c.figure_share, 1] if not c.table_first else [1, c.figure_share]
@@ -293,14 +325,14 @@ def draw(c, key: str, *, heading: str | None = None, controls=None, extra=None, 
         fig_box, table_box = (right, left) if c.table_first else (left, right)
         with table_box:
             present.table(c.table, formats=c.formats, rows=rows, column_config=_config(c.formats))
-        fig_box.plotly_chart(fig, key=f"{key}_fig", width="stretch")
+        fig_box.plotly_chart(fig, key=f"{key}_fig_{slot}", width="stretch")
     elif fig is not None and beside:
         left, right = st.columns([3.5, 1], gap="large")
-        left.plotly_chart(fig, key=f"{key}_fig", width="stretch")
+        left.plotly_chart(fig, key=f"{key}_fig_{slot}", width="stretch")
         for label, value in c.metrics:
             right.metric(text.md(label), value)
     elif fig is not None:
-        st.plotly_chart(fig, key=f"{key}_fig", width="stretch")
+        st.plotly_chart(fig, key=f"{key}_fig_{slot}", width="stretch")
     elif show_table:
         present.table(c.table, formats=c.formats, rows=rows, column_config=_config(c.formats))
     if c.caption:
@@ -338,27 +370,28 @@ def player(d: Deck, key: str, *, headings: list[str] | None = None, controls=Non
     i = present.stepper(len(d), key, [v.name for v in d])
     came = ss.get(f"{key}_shown")
     stepped = present.moved(key) and came is not None and came != i
+    size = present.viewport()
     view = d[i]
     try:
-        c = content(view)
+        c, fig, height = content(view, size=size)
     except Exception as exc:  # noqa: BLE001 — one broken slide must not stop the talk
-        c = slides.Content(view.name or f"Slide {i + 1}")
+        c, fig, height = slides.Content(view.name or f"Slide {i + 1}"), None, None
         common.show_error(exc, f"slide {i + 1}")
     prev = None
-    if stepped and abs(came - i) == 1 and 0 <= came < len(d):
+    if stepped and abs(came - i) == 1 and 0 <= came < len(d) and fig is not None:
         try:
-            prev = content(d[came])
-        except Exception:  # noqa: BLE001 — no morph then
+            prev = content(d[came], size=size)[1]
+        except Exception:  # noqa: BLE001 — no morph then: a cut
             prev = None
-    ss["present_morphs"] = ss.get("present_morphs", 0) + (1 if stepped else 0)
+    ss["present_morphs"] = ss.get("present_morphs", 0) + 1
     token = f"{deck_id()}:{came}>{i}:{ss['present_morphs']}" if prev is not None else None
-    draw(c, key, heading=headings[i] if headings else None, controls=controls, extra=extra, token=token,
-         morph_from=prev)
+    draw(c, key, slot=i, heading=headings[i] if headings else None, controls=controls, extra=extra,
+         token=token, morph_from=prev, presented=(fig, height))
     ss[f"{key}_shown"] = i
     publish(deck_id(), d, i)
     for j in (i + 1, i - 1):  # build ahead: a step only has to draw
         if 0 <= j < len(d):
-            content(d[j], wait=False)
+            content(d[j], wait=False, size=size)
     return i
 
 

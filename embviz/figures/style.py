@@ -4,9 +4,9 @@ and the morph from one slide's layout to the next's.
 :func:`presentation` takes any Plotly figure (a map, a bar chart, a heatmap, subplots, 3-D) and
 sets its height to the pixels it may use and every text in it — the base font, titles, tick labels,
 word labels, legends, annotations, colour bars, sliders — to at least :data:`MIN_TEXT` pixels, which
-reads from the back of a lecture hall at 1280×720 and at 1920×1080. :func:`morph` gives a figure
-the animation frames that move the points of the previous slide to their new places, when two
-slides show the same points.
+reads from the back of a lecture hall at 1280×720 and at 1920×1080. :func:`morph` describes the
+animation that moves the points of the previous slide to their new places, when two
+slides show the same points (:func:`morph`, played by :data:`MORPH_JS`).
 
 >>> import numpy as np, plotly.graph_objects as go
 >>> fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="markers+text", text=["a", "b"]))
@@ -14,10 +14,8 @@ slides show the same points.
 >>> fig.layout.height, fig.data[0].textfont.size >= MIN_TEXT, fig.layout.xaxis.tickfont.size >= MIN_TEXT
 (800, True, True)
 >>> b = go.Figure(go.Scatter(x=[2, 3], y=[0, 5], mode="markers+text", text=["a", "b"]))
->>> [f.name for f in morph(fig, b, steps=3).frames]
-['morph 0', 'morph 1', 'morph 2']
->>> morph(fig, go.Figure(go.Bar(x=[1], y=[2]))) is None   # not the same points: a cut
-True
+>>> can_morph(fig, b), can_morph(fig, go.Figure(go.Bar(x=[1], y=[2])))   # the same points move; a cut
+(True, False)
 """
 from __future__ import annotations
 
@@ -113,7 +111,7 @@ def _trace(trace, text: int) -> None:
         trace.colorbar.tickfont.size = _at_least(trace.colorbar.tickfont.size, text)
 
 
-# -- morph -----------------------------------------------------------------------------------------
+# -- morph ---------------------------------------------------------------------------------------
 def _points(fig: go.Figure) -> list[tuple[str, str, np.ndarray, np.ndarray, object]] | None:
     """(type, name, x, y, identity) of every trace, or ``None`` when a trace is not a 2-D point set."""
     out = []
@@ -136,48 +134,81 @@ def _same(a, b) -> bool:
     return a.shape == b.shape and bool((a == b).all())
 
 
-def _range(xs: list[np.ndarray], axis) -> list[float]:
+def _range(values: list[np.ndarray], axis) -> list[float]:
+    """The axis range Plotly shows: the layout's own, or the data's with Plotly's 5 % padding."""
     if axis.range is not None and axis.autorange in (None, False):
         return [float(v) for v in axis.range]
-    vals = np.concatenate([v[np.isfinite(v)] for v in xs]) if xs else np.zeros(1)
+    vals = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.zeros(1)
     lo, hi = (float(vals.min()), float(vals.max())) if vals.size else (0.0, 1.0)
     pad = 0.05 * (hi - lo or 1.0)
     return [lo - pad, hi + pad]
 
 
-def morph(prev: go.Figure, fig: go.Figure, *, steps: int = 14) -> go.Figure | None:
-    """``fig`` with frames that move ``prev``'s points to ``fig``'s, or ``None`` when the two do not
-    show the same points (same traces, same points in each, in the same order) in 2-D.
-
-    The figure's own data is its final state (so it is right even where frames are not played);
-    frame ``k`` puts every point on the eased path between its two places and moves the axes with
-    them. Plotly plays them with ``Plotly.animate`` (see :mod:`embviz.app.present` and
-    :mod:`embviz.talk`)."""
+def can_morph(prev: go.Figure, fig: go.Figure) -> bool:
+    """Whether ``fig`` shows ``prev``'s points (same 2-D traces, same points in the same order) in
+    other places — so that moving from one to the other can animate instead of cutting."""
     a, b = _points(prev), _points(fig)
     if not a or not b or len(a) != len(b) or sum(len(t[2]) for t in b) > MORPH_POINTS:
-        return None
+        return False
     moved = False
-    for (ta, na, xa, ya, ia), (tb, nb, xb, yb, ib) in zip(a, b):
+    for (_, na, xa, ya, ia), (_, nb, xb, yb, ib) in zip(a, b):
         if na != nb or xa.shape != xb.shape or ya.shape != yb.shape or not _same(ia, ib):
-            return None
+            return False
         moved = moved or not (np.allclose(xa, xb, equal_nan=True) and np.allclose(ya, yb, equal_nan=True))
-    if not moved:
+    return moved
+
+
+def morph(prev: go.Figure, fig: go.Figure) -> dict | None:
+    """What the browser needs to morph ``prev``'s points into ``fig``'s: their start positions (per
+    trace, float32 base64) and the start axis ranges; ``None`` when :func:`can_morph` says no.
+
+    The figure itself stays as it is (its data is the end state, right even where nothing is
+    played); :data:`MORPH_JS` builds the in-between frames in the browser — a few hundred kB of
+    start positions instead of megabytes of frames.
+
+    >>> a = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="markers"))
+    >>> b = go.Figure(go.Scatter(x=[2, 3], y=[0, 5], mode="markers"))
+    >>> spec = morph(a, b)
+    >>> sorted(spec), spec["ranges"]["x"]
+    (['from', 'ranges'], [-0.05, 1.05])
+    """
+    import base64
+
+    if not can_morph(prev, fig):
         return None
-    ranges = {}
-    for ax, k in (("xaxis", 2), ("yaxis", 3)):
-        ranges[ax] = (_range([t[k] for t in a], prev.layout[ax]), _range([t[k] for t in b], fig.layout[ax]))
-    out = go.Figure(fig)
-    out.layout.xaxis.range, out.layout.yaxis.range = ranges["xaxis"][1], ranges["yaxis"][1]
-    out.layout.xaxis.autorange = out.layout.yaxis.autorange = False
-    frames = []
-    for k in range(steps):
-        t = (k + 1) / steps if k else 0.0
-        e = t * t * (3 - 2 * t)  # smoothstep: starts and lands gently
-        data = [{"type": tb, "x": (1 - e) * xa + e * xb, "y": (1 - e) * ya + e * yb}
-                for (_, _, xa, ya, _), (tb, _, xb, yb, _) in zip(a, b)]
-        lay = {ax: {"range": [(1 - e) * r0[i] + e * r1[i] for i in (0, 1)]} for ax, (r0, r1) in ranges.items()}
-        frames.append(go.Frame(data=data, layout=lay, name=f"morph {k}"))
-    out.frames = frames
-    meta = dict(out.layout.meta) if isinstance(out.layout.meta, dict) else {}
-    out.layout.meta = {**meta, "morph": len(frames)}
-    return out
+    a = _points(prev)
+    b64 = lambda v: base64.b64encode(np.ascontiguousarray(v, dtype=np.float32).tobytes()).decode()  # noqa: E731
+    return {"from": [{"x": b64(x), "y": b64(y)} for _, _, x, y, _ in a],
+            "ranges": {"x": _range([t[2] for t in a], prev.layout.xaxis), "y": _range([t[3] for t in a], prev.layout.yaxis)}}
+
+
+# The browser side (used by the dashboard's component and by the offline talk): frames eased
+# between the start positions and the figure's own, the axes moving with them.
+MORPH_JS = """
+function embvizMorph(Plotly, gd, from, ranges, opts) {
+  opts = opts || {};
+  const steps = opts.steps || 14, ms = opts.frame_ms || 45;
+  const decode = v => (typeof v === 'string')
+      ? new Float32Array(Uint8Array.from(atob(v), c => c.charCodeAt(0)).buffer) : Float32Array.from(v);
+  const full = gd._fullData.slice().sort((p, q) => p.index - q.index);
+  if (full.length !== from.length) return null;
+  const start = from.map(t => ({x: decode(t.x), y: decode(t.y)}));
+  const end = full.map(t => ({x: Float32Array.from(t.x), y: Float32Array.from(t.y)}));
+  for (let j = 0; j < end.length; j++) {
+    if (start[j].x.length !== end[j].x.length || start[j].y.length !== end[j].y.length) return null;
+  }
+  const lay = gd._fullLayout;
+  const to = {x: lay.xaxis.range.slice(), y: lay.yaxis.range.slice()};
+  const mix = (p, q, e) => { const r = new Float32Array(p.length);
+    for (let k = 0; k < p.length; k++) r[k] = p[k] + (q[k] - p[k]) * e; return r; };
+  const frames = [];
+  for (let f = 0; f <= steps; f++) {
+    const t = f / steps, e = t * t * (3 - 2 * t);
+    frames.push({name: 'embviz-morph-' + f, traces: end.map((_, j) => j),
+      data: end.map((q, j) => ({x: mix(start[j].x, q.x, e), y: mix(start[j].y, q.y, e)})),
+      layout: {xaxis: {range: [ranges.x[0] + (to.x[0] - ranges.x[0]) * e, ranges.x[1] + (to.x[1] - ranges.x[1]) * e]},
+               yaxis: {range: [ranges.y[0] + (to.y[0] - ranges.y[0]) * e, ranges.y[1] + (to.y[1] - ranges.y[1]) * e]}}});
+  }
+  return Plotly.animate(gd, frames, {frame: {duration: ms, redraw: true}, transition: {duration: 0}, mode: 'immediate'});
+}
+"""
