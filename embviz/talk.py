@@ -38,7 +38,7 @@ def slide_data(c: Content, note: str = "") -> dict:
 
     out = {"title": c.title, "text_html": markdown_html(c.text) if c.text else "", "caption": c.caption,
            "warning": c.warning, "error": c.error, "metrics": [[str(a), str(b)] for a, b in c.metrics],
-           "note": note, "figure": None, "table": None, "morph": None}
+           "note": note, "figure": None, "table": None, "morph_prev": False}
     if c.figure is not None:
         import plotly.graph_objects as go
 
@@ -54,17 +54,13 @@ def slide_data(c: Content, note: str = "") -> dict:
 def deck_html(contents: list[Content], *, title: str = "embviz talk", notes: list[str] | None = None,
               plotlyjs: str | None = None) -> str:
     """The whole talk as one HTML document (a string; write it with ``encoding="utf-8"``)."""
-    from embviz.figures.style import morph
+    from embviz.figures.style import can_morph
 
     notes = list(notes or [""] * len(contents)) + [""] * len(contents)
     data = [slide_data(c, notes[i]) for i, c in enumerate(contents)]
-    for i in range(1, len(data)):
+    for i in range(1, len(data)):  # the page morphs slide i-1 into slide i (and back) when they allow it
         a, b = data[i - 1]["figure"], data[i]["figure"]
-        moving = morph(a, b) if a is not None and b is not None else None
-        if moving is not None:  # frames from slide i-1 to slide i, played forward (and back)
-            data[i]["morph"] = [{"name": f.name, **_frame_json(f)} for f in moving.frames]
-            moving.frames = []
-            data[i]["figure"] = moving  # its data is slide i's; its axes are fixed for the frames
+        data[i]["morph_prev"] = bool(a is not None and b is not None and can_morph(a, b))
     for d in data:
         if d["figure"] is not None:
             d["figure"] = _figure_json(d["figure"])
@@ -73,17 +69,15 @@ def deck_html(contents: list[Content], *, title: str = "embviz talk", notes: lis
 
         plotlyjs = get_plotlyjs()
     payload = json.dumps({"title": title, "slides": data}, ensure_ascii=False, separators=(",", ":"))
-    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return (_PAGE.replace("%TITLE%", html.escape(title))
-                 .replace("%PLOTLYJS%", plotlyjs.replace("</script", "<\\/script"))
-                 .replace("%SLIDES%", payload))
+    # nothing from the data can close the script element or meet a placeholder of the page
+    payload = (payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+               .replace("%", "\\u0025"))
+    from embviz.figures.style import MORPH_JS
 
-
-def _frame_json(frame) -> dict:
-    import plotly.io as pio
-
-    doc = json.loads(pio.to_json({"data": list(frame.data), "layout": frame.layout}, validate=False))
-    return {"data": doc.get("data", []), "layout": doc.get("layout", {})}
+    return (_PAGE.replace("%TITLE%", html.escape(title).replace("%", "&#37;"))
+                 .replace("%MORPHJS%", MORPH_JS)
+                 .replace("%SLIDES%", payload)
+                 .replace("%PLOTLYJS%", plotlyjs.replace("</script", "<\\/script")))
 
 
 _PAGE = """<!DOCTYPE html>
@@ -113,6 +107,7 @@ td, th { font-size: 1.35rem; padding: 4px 10px; border-bottom: 1px solid #e6e8eb
 #blank { position: fixed; inset: 0; background: #000; display: none; z-index: 100; }
 </style>
 <script>%PLOTLYJS%</script>
+<script>%MORPHJS%</script>
 </head><body>
 <div id="slide"><h2 id="title"></h2><div id="text"></div><div id="msgs"></div><div id="metrics"></div>
 <div id="main"><div id="plot"></div><div id="table"></div></div><div id="caption"></div></div>
@@ -133,8 +128,17 @@ td, th { font-size: 1.35rem; padding: 4px 10px; border-bottom: 1px solid #e6e8eb
     t.rows.forEach(r => { const tr = el('tr'); r.forEach(v => tr.appendChild(el('td', '', v))); tab.appendChild(tr); });
     return tab;
   }
+  function positions(gd) {  // where the points of the chart are now, and its axes
+    const full = gd._fullData.slice().sort((p, q) => p.index - q.index);
+    return {from: full.map(t => ({x: Float32Array.from(t.x || []), y: Float32Array.from(t.y || [])})),
+            ranges: {x: gd._fullLayout.xaxis.range.slice(), y: gd._fullLayout.yaxis.range.slice()}};
+  }
   function show(k, from) {
-    i = Math.max(0, Math.min(slides.length - 1, k));
+    k = Math.max(0, Math.min(slides.length - 1, k));
+    const plot = $('plot');
+    const pair = (from === k - 1 && slides[k].morph_prev) || (from === k + 1 && slides[k + 1].morph_prev);
+    const start = pair && plot._fullData && plot._fullLayout && plot._fullLayout.xaxis ? positions(plot) : null;
+    i = k;
     const s = slides[i];
     $('title').textContent = s.title;
     $('text').innerHTML = s.text_html;   // escaped in Python, then **bold** / *italic* only
@@ -148,22 +152,21 @@ td, th { font-size: 1.35rem; padding: 4px 10px; border-bottom: 1px solid #e6e8eb
     const tb = $('table'); tb.replaceChildren();
     tb.style.display = s.table ? '' : 'none';
     if (s.table) { tb.appendChild(table(s.table)); tb.style.order = s.table.first ? -1 : 1; }
-    const plot = $('plot');
     plot.style.display = s.figure ? '' : 'none';
     $('note').textContent = s.note || '(no note for this slide)';
     $('note').style.display = notes ? 'block' : 'none';
-    $('footer').textContent = (i + 1) + ' / ' + slides.length + ' \\u00b7 ' + s.title;
+    $('footer').textContent = (i + 1) + ' / ' + slides.length + ' \u00b7 ' + s.title;
     if (!s.figure) { Plotly.purge(plot); return; }
     const layout = Object.assign({}, s.figure.layout, {height: Math.max(200, plot.clientHeight), autosize: true});
-    let frames = null;
-    if (from === i - 1 && s.morph) frames = s.morph;
-    else if (from === i + 1 && slides[i + 1] && slides[i + 1].morph) frames = slides[i + 1].morph.slice().reverse()
-        .map((f, j) => Object.assign({}, f, {name: 'back ' + j}));
-    Plotly.react(plot, {data: s.figure.data, layout: layout, frames: frames || s.figure.frames || [],
+    if (start) plot.style.visibility = 'hidden';   // shown from the first frame of the morph
+    const shown = () => { plot.style.visibility = ''; };
+    Plotly.react(plot, {data: s.figure.data, layout: layout, frames: s.figure.frames || [],
                         config: {displaylogo: false, responsive: true}}).then(() => {
-      if (frames) Plotly.animate(plot, frames.map(f => f.name),
-        {frame: {duration: 45, redraw: true}, transition: {duration: 0}, mode: 'immediate'});
-    });
+      if (!start) return shown();
+      plot.once ? plot.once('plotly_animatingframe', shown) : shown();
+      const run = embvizMorph(Plotly, plot, start.from, start.ranges, {});
+      if (run && run.then) run.then(shown, shown); else shown();
+    }, shown);
   }
   const blank = () => { const b = $('blank'); b.style.display = b.style.display === 'block' ? 'none' : 'block'; };
   document.addEventListener('keydown', e => {
