@@ -66,6 +66,8 @@ html, body, [data-testid="stMain"] {{ overflow: hidden !important; }}
 .st-key-present_exit {{ position: fixed; top: {PAD_TOP}px; right: 2.2rem; z-index: 1000; width: auto !important; }}
 .st-key-present_footer {{ position: fixed; left: 2.2rem; bottom: 4px; z-index: 900; width: calc(100vw - 4.4rem) !important;
   height: {FOOTER - 8}px; background: rgba(255,255,255,0.92); }}
+[data-testid="stLayoutWrapper"]:has(> [data-testid="stExpander"] > details > summary [data-testid="stExpanderIconCheck"]) {{
+  display: none !important; }}  /* a finished "done in 12 s" status: not for the room (a running one stays) */
 .embviz-blank {{ position: fixed; inset: 0; background: #000; z-index: 100000; }}
 </style>
 """
@@ -147,8 +149,26 @@ def _exit() -> None:
     st.session_state[BLANK] = False
 
 
+PRESENTER_CSS = """
+<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+header[data-testid="stHeader"] { display: none !important; }
+.st-key-presenter_now h3 { font-size: 2.4rem !important; }
+.st-key-presenter_note p { font-size: 1.7rem !important; line-height: 1.45; }
+.st-key-presenter_next p { font-size: 1.4rem !important; }
+</style>
+"""
+
+
 def apply() -> None:
-    """Inject the page style; when presenting, also the screen-size reporter."""
+    """Inject the page style; when presenting, also the screen-size reporter. A presenter tab
+    (``?presenter=1&deck=<id>``, on any page) shows the speaker's view instead of the page."""
+    if st.query_params.get("presenter") in ("1", "true"):
+        from embviz.app import slideshow
+
+        st.html(PRESENTER_CSS)
+        slideshow.presenter(st.query_params.get("deck", ""))
+        st.stop()
     if not is_on():
         st.html(BASE_CSS)
         return
@@ -170,7 +190,7 @@ def viewport() -> tuple[int, int]:
     return tuple(st.session_state.get(VIEWPORT) or DEFAULT_VIEWPORT)
 
 
-def exit_button(key: str = "present_exit") -> None:
+def exit_button(key: str = "present_exit_button") -> None:
     """A small "Exit presentation" button at the top right (the sidebar is hidden)."""
     if is_on():
         with st.container(key="present_exit"):

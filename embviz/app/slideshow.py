@@ -419,8 +419,9 @@ def position(did: str) -> dict | None:
         return dict(entry) if entry else None
 
 
-def presenter_url(page: str = "deck") -> str:
-    return f"/{page}?presenter=1&deck={deck_id()}"
+def presenter_url() -> str:
+    """The presenter tab's address (any page answers ``?presenter=1``; the Deck page is the one)."""
+    return f"/deck?presenter=1&deck={deck_id()}"
 
 
 def presenter(did: str) -> None:

@@ -18,9 +18,6 @@ PAGE_NAMES = {"explore": "Explore", "analogies": "Analogies", "compare": "Compar
 
 
 def render() -> None:
-    if st.query_params.get("presenter") in ("1", "true"):
-        slideshow.presenter(st.query_params.get("deck", ""))
-        return
     deck = slideshow.deck()
     if present.is_on():
         _present(deck)
@@ -47,7 +44,7 @@ def _present(deck: Deck) -> None:
         return
 
     def controls() -> None:
-        st.link_button("Presenter view (speaker notes) ↗", slideshow.presenter_url(P), icon=":material/co_present:")
+        st.link_button("Presenter view (speaker notes) ↗", slideshow.presenter_url(), icon=":material/co_present:")
         if slideshow.ready(deck, present.viewport()) < len(deck):
             st.fragment(_ready, run_every=1.0)(deck)
         else:

@@ -60,7 +60,7 @@ def _widgets() -> None:
     elif i == 4:
         st.text_input("Analogy", key=f"{P}_expr", placeholder="king - man + woman")
     if present.is_on():
-        st.link_button("Presenter view (speaker notes) ↗", slideshow.presenter_url(P), icon=":material/co_present:")
+        st.link_button("Presenter view (speaker notes) ↗", slideshow.presenter_url(), icon=":material/co_present:")
 
 
 def _train_offer() -> None:
