@@ -165,7 +165,8 @@ td, th { font-size: 1.35rem; padding: 4px 10px; border-bottom: 1px solid #e6e8eb
       if (!start) return shown();
       plot.once ? plot.once('plotly_animatingframe', shown) : shown();
       const run = embvizMorph(Plotly, plot, start.from, start.ranges, {});
-      if (run && run.then) run.then(shown, shown); else shown();
+      const finish = () => { shown(); plot.__embvizMorphed = (plot.__embvizMorphed || 0) + 1; };
+      if (run && run.then) run.then(finish, finish); else finish();
     }, shown);
   }
   const blank = () => { const b = $('blank'); b.style.display = b.style.display === 'block' ? 'none' : 'block'; };

@@ -30,6 +30,7 @@ DEFAULT_VIEWPORT = (1920, 1080)
 # fixed footer (the stepper) with the margin kept above it.
 PAD_TOP, CONTROLS, GAP, FOOTER, PAD_BOTTOM = 12, 40, 16, 64, 8
 PAGE_CHROME = PAD_TOP + CONTROLS + GAP + PAD_BOTTOM + 8
+CAPTION = GAP + 40  # one line of caption under a figure
 
 BASE_CSS = """
 <style>
@@ -104,8 +105,9 @@ export default function(component) {
         done = true;
         try {
           gd.on('plotly_animatingframe', unhide);  // shown from the first frame (the start positions)
-          const run = embvizMorph(window.Plotly, gd, d.spec.from, d.spec.ranges, {frame_ms: d.frame_ms || 45});
-          if (run && run.then) run.then(unhide, unhide); else unhide();
+          const run = embvizMorph(window.Plotly, gd, d.spec.from, d.spec.ranges, {});
+          const finish = () => { unhide(); gd.__embvizMorphed = d.token; };
+          if (run && run.then) run.then(finish, finish); else finish();
         } catch (e) { unhide(); }
         return;
       }
@@ -164,10 +166,10 @@ def apply() -> None:
     """Inject the page style; when presenting, also the screen-size reporter. A presenter tab
     (``?presenter=1&deck=<id>``, on any page) shows the speaker's view instead of the page."""
     if st.query_params.get("presenter") in ("1", "true"):
-        from embviz.app import slideshow
+        from embviz.app import presenter
 
         st.html(PRESENTER_CSS)
-        slideshow.presenter(st.query_params.get("deck", ""))
+        presenter.presenter(st.query_params.get("deck", ""))
         st.stop()
     if not is_on():
         st.html(BASE_CSS)

@@ -186,29 +186,54 @@ def morph(prev: go.Figure, fig: go.Figure) -> dict | None:
 # between the start positions and the figure's own, the axes moving with them.
 MORPH_JS = """
 function embvizMorph(Plotly, gd, from, ranges, opts) {
+  // Eased frames from the start positions to the chart's own, drawn one by one with Plotly.update
+  // (a loop of our own: it stops when the chart is replaced, e.g. by the next slide). Big clouds
+  // move a sample of their points (every k-th, about opts.cap in all) and the last frame puts every
+  // point back: each frame is a full WebGL redraw, so its cost must not grow with the table.
   opts = opts || {};
-  const steps = opts.steps || 14, ms = opts.frame_ms || 45;
+  const steps = opts.steps || 10, ms = opts.frame_ms || 40, cap = opts.cap || 3000;
   const decode = v => (typeof v === 'string')
       ? new Float32Array(Uint8Array.from(atob(v), c => c.charCodeAt(0)).buffer) : Float32Array.from(v);
   const full = gd._fullData.slice().sort((p, q) => p.index - q.index);
   if (full.length !== from.length) return null;
   const start = from.map(t => ({x: decode(t.x), y: decode(t.y)}));
-  const end = full.map(t => ({x: Float32Array.from(t.x), y: Float32Array.from(t.y)}));
+  const isArray = v => Array.isArray(v) || ArrayBuffer.isView(v);
+  const end = full.map(t => ({x: Float32Array.from(t.x), y: Float32Array.from(t.y),
+                              color: t.marker && isArray(t.marker.color) ? Array.from(t.marker.color) : null}));
   for (let j = 0; j < end.length; j++) {
     if (start[j].x.length !== end[j].x.length || start[j].y.length !== end[j].y.length) return null;
   }
+  const total = end.reduce((n, t) => n + t.x.length, 0);
+  const stride = Math.max(1, Math.ceil(total / cap));
+  const pick = (a, big) => { if (!big || stride === 1) return a;
+    const out = new (ArrayBuffer.isView(a) ? a.constructor : Array)(Math.ceil(a.length / stride));
+    for (let k = 0, m = 0; k < a.length; k += stride, m++) out[m] = a[k]; return out; };
   const lay = gd._fullLayout;
   const to = {x: lay.xaxis.range.slice(), y: lay.yaxis.range.slice()};
   const mix = (p, q, e) => { const r = new Float32Array(p.length);
     for (let k = 0; k < p.length; k++) r[k] = p[k] + (q[k] - p[k]) * e; return r; };
-  const frames = [];
-  for (let f = 0; f <= steps; f++) {
-    const t = f / steps, e = t * t * (3 - 2 * t);
-    frames.push({name: 'embviz-morph-' + f, traces: end.map((_, j) => j),
-      data: end.map((q, j) => ({x: mix(start[j].x, q.x, e), y: mix(start[j].y, q.y, e)})),
-      layout: {xaxis: {range: [ranges.x[0] + (to.x[0] - ranges.x[0]) * e, ranges.x[1] + (to.x[1] - ranges.x[1]) * e]},
-               yaxis: {range: [ranges.y[0] + (to.y[0] - ranges.y[0]) * e, ranges.y[1] + (to.y[1] - ranges.y[1]) * e]}}});
-  }
-  return Plotly.animate(gd, frames, {frame: {duration: ms, redraw: true}, transition: {duration: 0}, mode: 'immediate'});
+  const at = (r0, r1, e) => [r0[0] + (r1[0] - r0[0]) * e, r0[1] + (r1[1] - r0[1]) * e];
+  const traces = end.map((_, j) => j);
+  const frame = f => {
+    const t = f / steps, e = t * t * (3 - 2 * t), last = f === steps;
+    const big = q => !last && q.x.length > 200;
+    const data = {x: end.map((q, j) => pick(mix(start[j].x, q.x, e), big(q))),
+                  y: end.map((q, j) => pick(mix(start[j].y, q.y, e), big(q)))};
+    if (end.some(q => q.color)) data['marker.color'] = end.map(q => q.color ? pick(q.color, big(q)) : undefined);
+    return [data, {'xaxis.range': at(ranges.x, to.x, e), 'yaxis.range': at(ranges.y, to.y, e)}];
+  };
+  const alive = () => gd._fullLayout && gd._fullData && document.body.contains(gd);
+  return new Promise(resolve => {
+    let f = 0;
+    const next = () => {
+      if (!alive() || f > steps) return resolve(f > steps);
+      const began = performance.now(), [data, layout] = frame(f++);
+      Promise.resolve(Plotly.update(gd, data, layout, traces)).then(() => {
+        if (f === 1 && gd.emit) gd.emit('plotly_animatingframe', {name: 'embviz-morph'});
+        setTimeout(next, Math.max(0, ms - (performance.now() - began)));
+      }, () => resolve(false));
+    };
+    next();
+  });
 }
 """

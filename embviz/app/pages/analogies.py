@@ -183,7 +183,7 @@ def _picture_options() -> dict:
 
 def _picture(emb: Embeddings, result, options: dict) -> None:
     view, dims = options["view"], options["dims"]
-    below = 40 if present.is_on() else 0  # the answers under the figure
+    below = present.CAPTION if present.is_on() else 0  # the answers under the figure
     try:
         if view == LOCAL:
             fig = analogy_figure(emb, result, n_neighbors=options["k"], dims=dims)

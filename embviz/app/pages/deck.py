@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from embviz import lecture
-from embviz.app import common, present, slideshow, text
+from embviz.app import common, present, presenter, slideshow, text
 from embviz.deck import Deck, learn_slide, learn_step
 
 P = "deck"
@@ -44,35 +44,18 @@ def _present(deck: Deck) -> None:
         return
 
     def controls() -> None:
-        st.link_button("Presenter view (speaker notes) ↗", slideshow.presenter_url(), icon=":material/co_present:")
-        if slideshow.ready(deck, present.viewport()) < len(deck):
-            st.fragment(_ready, run_every=1.0)(deck)
-        else:
-            _ready(deck)
+        st.link_button("Presenter view (speaker notes) ↗", presenter.presenter_url(), icon=":material/co_present:")
+        st.caption(text.md(deck.title))
+        slideshow.readiness(deck, P)
 
-    _prepare(deck)
+    slideshow.prepare_once(deck, P)
     slideshow.player(deck, f"{P}_slide", controls=controls)
-    st.query_params.update({"present": "1", "deck": slideshow.deck_id()})
-
-
-def _ready(deck: Deck) -> None:
-    """How many slides are built (a fragment polls it while the worker builds them)."""
-    n = slideshow.ready(deck, present.viewport())
-    with st.container(key=f"{P}_ready"):
-        st.caption(f"{len(deck)} slides · {text.md(deck.title)} · {n} of {len(deck)} built ahead")
+    st.query_params.update({"present": "1", "deck": presenter.deck_id()})
 
 
 def _start(i: int) -> None:
     st.session_state[f"{P}_slide"] = i
     st.session_state[present.KEY] = True
-
-
-def _prepare(deck: Deck) -> None:
-    """Once per deck (as it is now): build every slide in the background, so that steps only draw."""
-    signature = (hash(deck.to_json()), present.viewport())
-    if st.session_state.get(f"{P}_prepared") != signature:
-        st.session_state[f"{P}_prepared"] = signature
-        slideshow.prepare(deck, present.viewport())
 
 
 # -- the list ---------------------------------------------------------------------------------------

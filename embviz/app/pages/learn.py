@@ -10,7 +10,7 @@ import streamlit as st
 
 import embviz
 from embviz import Embeddings, lecture
-from embviz.app import common, present, slideshow, sources, text
+from embviz.app import common, layout, present, presenter, slideshow, sources, text
 from embviz.deck import learn_deck
 
 P = "learn"
@@ -60,7 +60,8 @@ def _widgets() -> None:
     elif i == 4:
         st.text_input("Analogy", key=f"{P}_expr", placeholder="king - man + woman")
     if present.is_on():
-        st.link_button("Presenter view (speaker notes) ↗", slideshow.presenter_url(), icon=":material/co_present:")
+        st.link_button("Presenter view (speaker notes) ↗", presenter.presenter_url(), icon=":material/co_present:")
+        slideshow.readiness(_deck(_lecture_table()[1]), P)
 
 
 def _train_offer() -> None:
@@ -103,6 +104,7 @@ def render() -> None:
     headings = [f"{i + 1}. {t}" for i, (t, _) in enumerate(STEPS)]
     if present.is_on():
         present.exit_button(f"{P}_exit")
+        slideshow.prepare_once(d, P)
         i = slideshow.player(d, f"{P}_step", headings=headings, controls=_widgets, extra=_train_offer)
     else:
         st.title("Learn")
@@ -116,11 +118,11 @@ def render() -> None:
         except Exception as exc:  # noqa: BLE001 — a step that cannot run on this table says why
             common.show_error(exc, f"learn step {i + 1}")
         else:
-            slideshow.draw(c, f"{P}_step", heading=headings[i], controls=_widgets, extra=_train_offer)
+            layout.draw(c, f"{P}_step", heading=headings[i], controls=_widgets, extra=_train_offer)
         for j in (i + 1,):  # the next step, built ahead
             if j < len(d):
                 slideshow.content(d[j], wait=False)
     st.query_params["step"] = str(i + 1)
     if present.is_on():
         st.query_params["present"] = "1"
-        st.query_params["deck"] = slideshow.deck_id()
+        st.query_params["deck"] = presenter.deck_id()
