@@ -105,8 +105,9 @@ def neighbours_step(emb, order, settings, trained, present) -> Content:
     word, warning = word_or_default(emb, settings.get("word", ""), "coffee")
     nbrs = emb.most_similar(word, topn=12)
     keys = [word] + [w for w, _ in nbrs]
-    sub, coords = local_map(emb, keys, order)
-    # on a projector only the word and its neighbours are written (60 context labels would collide)
+    # on a projector the PCA is of the word and its neighbours alone: they spread over the screen
+    # and their labels do not collide (with 60 frequent words as context they sit in one corner)
+    sub, coords = local_map(emb, keys, order, extra=0 if present else 60)
     fig = scatter(coords, sub.keys, labels=() if present else np.arange(len(sub)), query=sub.index(word),
                   neighbors=sub.indices(keys[1:]), title=escape(f"{word!r} and its neighbours (local PCA)"),
                   present=present, height=460)

@@ -161,6 +161,9 @@ def compare(view, emb, title, *, order, hover, trained, present) -> Content:
             fig.add_trace(t, row=1, col=j)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    if dims == 2:  # each map keeps its true shape (one unit is as long across as up)
+        for j in range(1, len(projs) + 1):
+            fig.update_yaxes(scaleanchor=f"x{j if j > 1 else ''}", scaleratio=1, row=1, col=j)
     fig.update_layout(template="plotly_white", height=560, margin=dict(l=10, r=10, t=60, b=10),
                       legend=dict(orientation="h", y=-0.02, yanchor="top"))
     return Content(title, figure=fig, caption=f"{len(part):,} of {len(emb):,} points ({sampling}), turned to face "

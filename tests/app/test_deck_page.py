@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from embviz.app.state import View
 from embviz.deck import Deck, learn_slide
-from tests.app.helpers import PAGE_SCRIPT, app, figures, shown
+from tests.app.helpers import PAGE_SCRIPT, app, figures, shown, use_table
 from tests.app.test_markup import PAYLOADS, _problems
 
 APPLY_SCRIPT = """
@@ -118,3 +118,40 @@ def test_titles_and_notes_from_a_file_are_text_everywhere():
     assert not at.exception and not _problems(at, plotly=True)
     tab = app({"presenter": "1", "deck": at.session_state["deck_id"]}, page="deck")
     assert not tab.exception and not _problems(tab)
+
+
+def test_train_page_presents_its_animation_and_saves_it_with_its_model():
+    import embviz
+
+    rng = __import__("numpy").random.default_rng(0)
+    words = [f"w{i}" for i in range(60)]
+    lines = [" ".join(rng.choice(words, 12)) for _ in range(600)]
+    model = embviz.train_word2vec(lines, dims=8, epochs=2, min_count=1, workers=1)
+    at = AppTest.from_string(PAGE_SCRIPT.format(page="train"), default_timeout=240)
+    at.session_state["train_result"] = model
+    at.session_state["present"] = True
+    at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception
+    (fig,) = figures(at)
+    assert fig["frames"] and fig["layout"]["height"] < 1080 and fig["layout"]["font"]["size"] >= 20
+    sid = use_table(at, model, "trained", model=model)  # as the Train page registers what it trained
+    at.run()
+    at.text_input(key="train_words").input("w1, w2").run()
+    at.button(key="train_save_view").click().run()
+    assert not at.exception
+    (view,) = at.session_state["deck"].slides
+    assert view.page == "train" and view.settings == {"words": "w1, w2"}
+    assert view.data == sid  # the slide is drawn from the model trained in this session
+
+
+def test_compare_page_presents_its_maps():
+    at = AppTest.from_string(PAGE_SCRIPT.format(page="compare"), default_timeout=240)
+    at.session_state["compare_request"] = {"methods": ["pca"], "n": 300, "sampling": "random", "by": None,
+                                           "colour": "pos", "dims": 2, "params": {}}
+    at.session_state["present"] = True
+    at.run()
+    assert not at.exception
+    figs = figures(at)
+    assert len(figs) == 1 and figs[0]["layout"]["meta"]["present"][1] < 1080  # no score charts
+    assert not [s for s in at.subheader if "faithful" in s.value]  # scores stay on the desk
