@@ -26,8 +26,16 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from embviz.app.state import (MAX_NOTE, MAX_TEXT, MAX_VIEWS, View, ViewsError, dump_views, read_document,
-                              views_from_document)
+from embviz.app.state import (
+    MAX_NOTE,
+    MAX_TEXT,
+    MAX_VIEWS,
+    View,
+    ViewsError,
+    dump_views,
+    read_document,
+    views_from_document,
+)
 
 DeckError = ViewsError  # one error type for every unreadable deck or saved-views file
 LEARN = "learn"

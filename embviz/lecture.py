@@ -24,7 +24,7 @@ SMALL = 2_000  # the most frequent words used by the heavier steps
 
 def _style(fig: go.Figure, height: int, present: bool) -> go.Figure:
     fig.update_layout(template="plotly_white", height=int(height * (1.35 if present else 1)),
-                      font=dict(family=FONT, size=20 if present else 13), margin=dict(l=10, r=10, t=50, b=10))
+                      font={"family": FONT, "size": 20 if present else 13}, margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig
 
 
@@ -57,7 +57,7 @@ def onehot_step(emb, order, settings, trained, present) -> Content:
     fig.add_histogram(x=hot, nbinsx=80, name=f"one-hot ({v:,} numbers)", marker_color="#E4572E", opacity=0.85)
     fig.update_layout(barmode="overlay", title="Cosine similarity of 1,000 random words, pair by pair",
                       xaxis_title="cosine similarity", yaxis_title="pairs", yaxis_type="log",
-                      legend=dict(x=0.99, xanchor="right", y=0.99))
+                      legend={"x": 0.99, "xanchor": "right", "y": 0.99})
     mem = onehot.memory_comparison(v, d)[["representation", "shape", "size"]]
     return Content(
         "One-hot versus dense",

@@ -47,10 +47,11 @@ def formatted(table: pd.DataFrame, formats: dict) -> pd.DataFrame:
     for col, fmt in formats.items():
         if col not in out.columns:
             continue
+        number = [isinstance(v, (int, float, np.floating)) and not np.isnan(v) for v in out[col]]
         if fmt in ("percent", "progress"):
-            out[col] = [f"{v:.0%}" if isinstance(v, (int, float, np.floating)) and v == v else "—" for v in out[col]]
+            out[col] = [f"{v:.0%}" if ok else "—" for v, ok in zip(out[col], number)]
         else:
-            out[col] = [fmt % v if isinstance(v, (int, float, np.floating)) and v == v else "—" for v in out[col]]
+            out[col] = [fmt % v if ok else "—" for v, ok in zip(out[col], number)]
     return out
 
 

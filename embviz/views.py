@@ -133,9 +133,9 @@ def analogies(view, emb, title, *, order, hover, trained, present) -> Content:
 
 # -- Compare ---------------------------------------------------------------------------------------
 def compare(view, emb, title, *, order, hover, trained, present) -> Content:
-    import embviz
     from plotly.subplots import make_subplots
 
+    import embviz
     from embviz.figures.scatter import scatter
 
     r = _get(view.settings, "request", dict, {})
@@ -164,8 +164,8 @@ def compare(view, emb, title, *, order, hover, trained, present) -> Content:
     if dims == 2:  # each map keeps its true shape (one unit is as long across as up)
         for j in range(1, len(projs) + 1):
             fig.update_yaxes(scaleanchor=f"x{j if j > 1 else ''}", scaleratio=1, row=1, col=j)
-    fig.update_layout(template="plotly_white", height=560, margin=dict(l=10, r=10, t=60, b=10),
-                      legend=dict(orientation="h", y=-0.02, yanchor="top"))
+    fig.update_layout(template="plotly_white", height=560, margin={"l": 10, "r": 10, "t": 60, "b": 10},
+                      legend={"orientation": "h", "y": -0.02, "yanchor": "top"})
     return Content(title, figure=fig, caption=f"{len(part):,} of {len(emb):,} points ({sampling}), turned to face "
                                               "the first map (Procrustes).")
 

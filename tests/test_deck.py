@@ -10,7 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from embviz import deck as deck_mod, lecture, slides, talk, views
+from embviz import deck as deck_mod
+from embviz import lecture, slides, talk, views
 from embviz.app.state import MAX_VIEWS, View, dump_views, load_views
 from embviz.deck import Deck, DeckError, learn_slide, learn_step
 from embviz.errors import EmbvizError
@@ -115,7 +116,7 @@ def _text_sizes(fig: go.Figure) -> list[float]:
     Plotly resolves it (the browser test reads the sizes Plotly really drew with)."""
     lay = fig.layout
     base = lay.font.size
-    res = lambda v: base if v is None else v  # noqa: E731
+    res = lambda v: base if v is None else v
     sizes = [base, res(lay.legend.font.size), res(lay.hoverlabel.font.size)]
     for name in [k for k in lay.to_plotly_json() if re.match(r"[xy]axis\d*$", k)]:
         if lay[name].showticklabels is not False:

@@ -10,7 +10,6 @@ import streamlit as st
 
 from embviz.app import present, text
 
-
 # Heights in pixels when presenting (Chromium, Source Sans, the presentation CSS), measured at
 # 1280x720 and 1920x1080; tests/e2e/test_present.py checks that every slide then fits.
 LINE = {"text": 34, "caption": 30, "alert": 34}   # one line of slide text, caption, message

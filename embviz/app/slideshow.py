@@ -1,8 +1,8 @@
 """The deck in the app: saving and opening views, drawing a slide, presenting, the presenter tab.
 
 - The session's deck (:class:`embviz.deck.Deck`) lives in ``st.session_state["deck"]``; every
-  page adds to it through :func:`save_view_button`. :func:`open_view` puts a view's values into
-  its page's widgets and switches to that page.
+  page adds to it through :func:`save_view_button`. :func:`apply_open` puts a view's values (and
+  data) into its page's widgets, and :func:`go` switches to that page.
 - :mod:`embviz.app.layout` lays out one :class:`embviz.slides.Content` (fitted to the screen
   when presenting).
 - :func:`player` presents a deck: one slide at a time with the clicker's keys, the next and
@@ -106,15 +106,39 @@ def page_link(page: str) -> st.Page:
     return st.Page(module.render, url_path=page)
 
 
-def open_view(i: int) -> None:
-    """Apply slide ``i`` of the session's deck and go to its page."""
+def _use_data(data: str, problems: list[str]) -> None:
+    """Make the view's data the active data when this session can open it (the sidebar follows).
+    Sets the sidebar's widget state, so it runs in a callback (before the sidebar is drawn)."""
+    ss = st.session_state
+    if not data or data == common.active_source():
+        return
+    src = sources.get(data)
+    if src is not None:
+        ss["active_embeddings"], ss["active_source"] = src.emb, src.id
+        ss["sidebar_source"], ss["sidebar_session_pick"] = "session", src.id
+    elif data.startswith("demo:") and _bundled(data.split(":", 1)[1]) is not None:
+        ss["sidebar_source"], ss["sidebar_demo"] = "demo", data.split(":", 1)[1]
+    else:
+        problems.append(f"this view was saved on {data!r}, which this session cannot open; it is shown on "
+                        "the active data")
+
+
+def apply_open(i: int) -> str:
+    """Apply slide ``i`` of the session's deck (its data too, when it can be opened) to its page's
+    widgets; returns the page. A button callback: it sets widget state before anything is drawn."""
     view = deck()[i]
     problems: list[str] = []
+    _use_data(view.data, problems)
     page = apply_view(view, problems)
     st.session_state["url_problems"] = problems
+    return page
+
+
+def go(page: str) -> None:
+    """Switch to ``page`` (after :func:`apply_open`), presenting if the deck is being presented."""
     query = {"present": "1"} if present.is_on() else {}
     if page == "learn":
-        query["step"] = str(st.session_state["learn_step"] + 1)
+        query["step"] = str(st.session_state.get("learn_step", 0) + 1)
     st.switch_page(page_link(page), query_params=query or None)
 
 
@@ -201,8 +225,11 @@ def content(view: state.View, *, present_: bool | None = None, wait: bool = True
     if size is None:
         return _cached(key, build, wait)
     size = (int(size[0]), int(size[1]))
-    return _cached((key, "presented", size),
-                   lambda: (lambda c: (c, *layout.fitted(c, *size)))(_cached(key, build, True)), wait)
+
+    def fit_it():
+        c = _cached(key, build, True)
+        return (c, *layout.fitted(c, *size))
+    return _cached((key, "presented", size), fit_it, wait)
 
 
 def prepare(d: Deck, size=None) -> None:

@@ -19,6 +19,7 @@ as plain strings, numbers and lists. (Pure Python: no streamlit, so it is easy t
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import asdict, dataclass, field, fields
 
@@ -268,7 +269,7 @@ def _clean_value(name: str, v, problems: list[str], depth: int):
             return False, None
         return True, v
     if isinstance(v, float):
-        if v != v or v in (float("inf"), float("-inf")):
+        if not math.isfinite(v):
             problems.append(f"setting {name!r} is not a finite number; dropped")
             return False, None
         return True, v

@@ -177,7 +177,7 @@ def morph(prev: go.Figure, fig: go.Figure) -> dict | None:
     if not can_morph(prev, fig):
         return None
     a = _points(prev)
-    b64 = lambda v: base64.b64encode(np.ascontiguousarray(v, dtype=np.float32).tobytes()).decode()  # noqa: E731
+    b64 = lambda v: base64.b64encode(np.ascontiguousarray(v, dtype=np.float32).tobytes()).decode()
     return {"from": [{"x": b64(x), "y": b64(y)} for _, _, x, y, _ in a],
             "ranges": {"x": _range([t[2] for t in a], prev.layout.xaxis), "y": _range([t[3] for t in a], prev.layout.yaxis)}}
 

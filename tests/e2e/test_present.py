@@ -9,13 +9,15 @@ computed font size, and the on-screen boxes (no document scroll; every figure ab
 """
 from __future__ import annotations
 
-import json
+import contextlib
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, Journey
+
+PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
 
 STEP_SECONDS = 1.0
 TIMES: list[tuple[str, str, int, str, float]] = []
@@ -57,10 +59,8 @@ SIZED = """() => { const main = document.querySelector('[data-testid=stMain]');
 def _fits(j: Journey, what: str) -> dict:
     """Sizes and the no-scroll rule, from what is on screen (once the page has heard the window's
     size: a new session draws for 1920×1080 until the browser has reported its own)."""
-    try:
+    with contextlib.suppress(PlaywrightTimeout):  # the assertions below say what is wrong
         j.page.wait_for_function(SIZED, timeout=20_000)
-    except Exception:  # noqa: BLE001 — the assertions below say what is wrong
-        pass
     m = j.page.evaluate(MEASURE)
     assert m["scroll"] <= m["H"] + 1, f"{what}: the page scrolls ({m['scroll']} > {m['H']})"
     for f in m["figs"]:
@@ -90,7 +90,7 @@ def _wait_built(j: Journey, prefix: str, n: int) -> None:
         j.page.wait_for_function(
             f"() => {{ const e = document.querySelector('.st-key-{prefix}_ready'); "
             f"return e && e.textContent.includes('{n} of {n} built'); }}", timeout=300_000)
-    except Exception:
+    except PlaywrightTimeout:
         j.screenshot(f"not_built_{prefix}")
         said = j.page.evaluate(f"() => (document.querySelector('.st-key-{prefix}_ready') || {{}}).textContent")
         raise AssertionError(f"the slides were not built in 5 minutes: {said!r}") from None

@@ -18,10 +18,14 @@ PAGE_NAMES = {"explore": "Explore", "analogies": "Analogies", "compare": "Compar
 
 
 def render() -> None:
+    if page := st.session_state.pop(f"{P}_open", None):  # "Open" was pressed: its view is applied
+        slideshow.go(page)
     deck = slideshow.deck()
     if present.is_on():
         _present(deck)
         return
+    if "present" in st.query_params:  # after "Exit presentation": a reload must not start it again
+        del st.query_params["present"]
     st.title("Deck")
     st.caption("Your talk: the views saved with **Save this view** on Explore, Analogies, Compare, Clusters and "
                "Train, and any Learn steps, in order. Give each a title and a speaker note, present it (keys: "
@@ -81,6 +85,10 @@ def _move(deck: Deck, i: int, delta: int) -> None:
     _changed()
 
 
+def _open(i: int) -> None:
+    st.session_state[f"{P}_open"] = slideshow.apply_open(i)
+
+
 def _delete(deck: Deck, i: int) -> None:
     deck.delete(i)
     _changed()
@@ -88,7 +96,6 @@ def _delete(deck: Deck, i: int) -> None:
 
 def _slides(deck: Deck) -> None:
     v = _version()
-    open_i = None
     for i, view in enumerate(deck):
         with st.container(border=True, key=f"{P}_row_{i}"):
             row = st.columns([0.35, 3.2, 1.1, 0.45, 0.45, 0.9, 1.35, 0.45], vertical_alignment="bottom")
@@ -102,9 +109,8 @@ def _slides(deck: Deck) -> None:
                           args=(deck, i, -1), disabled=i == 0, help="Move up")
             row[4].button("", icon=":material/arrow_downward:", key=f"{P}_down_{v}_{i}", on_click=_move,
                           args=(deck, i, 1), disabled=i == len(deck) - 1, help="Move down")
-            if row[5].button("Open", key=f"{P}_open_{v}_{i}", icon=":material/open_in_new:",
-                             help="Go to its page with this view applied"):
-                open_i = i
+            row[5].button("Open", key=f"{P}_open_{v}_{i}", icon=":material/open_in_new:", on_click=_open,
+                          args=(i,), help="Go to its page with this view applied")
             row[6].button("Present from here", key=f"{P}_present_{v}_{i}", icon=":material/slideshow:",
                           on_click=_start, args=(i,))
             row[7].button("", icon=":material/delete:", key=f"{P}_delete_{v}_{i}", on_click=_delete,
@@ -112,8 +118,6 @@ def _slides(deck: Deck) -> None:
             st.text_area("Speaker note", view.note, key=f"{P}_note_{v}_{i}", height=68, max_chars=2000,
                          on_change=_note, args=(deck, i, f"{P}_note_{v}_{i}"), label_visibility="collapsed",
                          placeholder="Speaker note (shown only on the presenter tab)")
-    if open_i is not None:
-        slideshow.open_view(open_i)
 
 
 def _add_learn(deck: Deck) -> None:
@@ -133,7 +137,7 @@ def _files(deck: Deck) -> None:
     left, mid, right = st.columns([1.4, 1, 1], vertical_alignment="bottom")
     title = left.text_input("Talk title", deck.title, key=f"{P}_deck_title_{_version()}", max_chars=200)
     deck.title = title.strip() or deck.title
-    mid.download_button("Download the deck (JSON)", deck.to_json(), "embviz_deck.json", "application/json",
+    mid.download_button("Download the deck (JSON)", deck.to_json, "embviz_deck.json", "application/json",
                         key=f"{P}_download", icon=":material/download:", on_click="ignore", width="stretch",
                         disabled=not len(deck))
     with right.popover("Export as offline HTML", icon=":material/ios_share:", width="stretch", disabled=not len(deck)):
@@ -144,8 +148,8 @@ def _files(deck: Deck) -> None:
             st.session_state[f"{P}_html"] = _export(deck)
         built = st.session_state.get(f"{P}_html")
         if built:
-            st.download_button("Download talk.html", built, "talk.html", "text/html", key=f"{P}_download_html",
-                               icon=":material/download:", on_click="ignore")
+            st.download_button("Download talk.html", lambda: built, "talk.html", "text/html",
+                               key=f"{P}_download_html", icon=":material/download:", on_click="ignore")
     st.file_uploader("Open a deck or saved-views file (JSON)", type=["json"], key=f"{P}_upload",
                      on_change=_upload)
     if msg := st.session_state.get(f"{P}_msg"):

@@ -126,3 +126,5 @@ def render() -> None:
     if present.is_on():
         st.query_params["present"] = "1"
         st.query_params["deck"] = presenter.deck_id()
+    elif "present" in st.query_params:  # after "Exit presentation": a reload must not start it again
+        del st.query_params["present"]
