@@ -4,9 +4,9 @@ and the morph from one slide's layout to the next's.
 :func:`presentation` takes any Plotly figure (a map, a bar chart, a heatmap, subplots, 3-D) and
 sets its height to the pixels it may use and every text in it — the base font, titles, tick labels,
 word labels, legends, annotations, colour bars, sliders — to at least :data:`MIN_TEXT` pixels, which
-reads from the back of a lecture hall at 1280×720 and at 1920×1080. :func:`morph` describes the
-animation that moves the points of the previous slide to their new places, when two
-slides show the same points (:func:`morph`, played by :data:`MORPH_JS`).
+reads from the back of a lecture hall at 1280×720 and at 1920×1080. When two slides show the same
+points (:func:`can_morph`), :func:`morph` gives the browser their start positions and
+:data:`MORPH_JS` moves them to their new places instead of cutting.
 
 >>> import numpy as np, plotly.graph_objects as go
 >>> fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="markers+text", text=["a", "b"]))
