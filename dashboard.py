@@ -36,6 +36,7 @@ PAGES = [
     ("train", "Train", ":material/model_training:"),
     ("maps", "Large maps", ":material/grain:"),
     ("learn", "Learn", ":material/school:"),
+    ("deck", "Deck", ":material/slideshow:"),
     ("data", "Data", ":material/database:"),
 ]
 

@@ -19,13 +19,19 @@ as plain strings, numbers and lists. (Pure Python: no streamlit, so it is easy t
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import asdict, dataclass, field, fields
+
+from embviz.errors import EmbvizError
 
 MAX_TEXT = 200          # longest search / word accepted from a URL
 MAX_WORDS = 50          # most highlighted words kept from a URL
 MAX_VIEWS = 100         # most saved views in one JSON file
 MAX_JSON_BYTES = 1_000_000
+MAX_NOTE = 2_000        # longest speaker note
+MAX_SETTING_TEXT = 2_000  # longest text in a page setting (an expression, a list of words)
+MAX_SETTINGS = 40       # most settings (and most items in one list or dict) of one view
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,40}$")
 _DATA = re.compile(r"^[A-Za-z0-9_.:\-/ ]{1,200}$")
 
@@ -43,11 +49,17 @@ class View:
     highlight: list = field(default_factory=list)
     color: str = ""
     labels: int = 30
-    page: str = ""
+    page: str = ""                       # the page that draws it ("explore", "analogies", "learn", ...)
     name: str = ""                       # a saved view's title
+    note: str = ""                       # its speaker note (shown on the presenter tab only)
+    settings: dict = field(default_factory=dict)  # what else its page needs: {"expr": "king - man"}
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+class ViewsError(EmbvizError, ValueError):
+    """A saved-views (deck) file that cannot be read at all."""
 
 
 DEFAULT = View()
@@ -185,16 +197,13 @@ def load_views(text: str | bytes) -> tuple[list[View], list[str]]:
     >>> problems
     ["view 1: unknown field 'colour' ignored", "view 1: URL parameter 'dims' must be 2 or 3; got '9' — using 2."]
     """
-    if len(text) > MAX_JSON_BYTES:
-        raise ValueError(f"saved-views file is {len(text):,} bytes; the limit is {MAX_JSON_BYTES:,}")
-    try:
-        doc = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"saved-views file is not valid JSON ({exc})") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("views"), list):
-        raise ValueError('saved-views file must be a JSON object with a "views" list')
+    return views_from_document(read_document(text))
+
+
+def views_from_document(doc: dict) -> tuple[list[View], list[str]]:
+    """The views of a document :func:`read_document` accepted, validated one by one."""
     if len(doc["views"]) > MAX_VIEWS:
-        raise ValueError(f"saved-views file has {len(doc['views'])} views; the limit is {MAX_VIEWS}")
+        raise ViewsError(f"saved-views file has {len(doc['views'])} views; the limit is {MAX_VIEWS}")
     known = {f.name for f in fields(View)}
     views, problems = [], []
     for i, raw in enumerate(doc["views"], 1):
@@ -207,9 +216,86 @@ def load_views(text: str | bytes) -> tuple[list[View], list[str]]:
         view, errs = from_query(_as_query(raw))
         view.name = str(raw.get("name", ""))[:MAX_TEXT] or f"View {i}"
         view.page = str(raw.get("page", ""))[:40] if _NAME.match(str(raw.get("page", "x"))) else ""
+        view.note = str(raw.get("note") or "")[:MAX_NOTE]
+        if raw.get("settings") not in (None, {}):
+            view.settings = clean_settings(raw["settings"], errs)
         problems += [f"view {i}: {e}" for e in errs]
         views.append(view)
     return views, problems
+
+
+def read_document(text: str | bytes) -> dict:
+    """The JSON object of a saved-views file, checked for size and shape (``ViewsError`` if not)."""
+    if len(text) > MAX_JSON_BYTES:
+        raise ViewsError(f"saved-views file is {len(text):,} bytes; the limit is {MAX_JSON_BYTES:,}")
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ViewsError(f"saved-views file is not valid JSON ({exc})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("views"), list):
+        raise ViewsError('saved-views file must be a JSON object with a "views" list')
+    return doc
+
+
+def clean_settings(raw, problems: list[str], depth: int = 0) -> dict:
+    """A view's page settings from JSON: names like identifiers; values numbers, booleans, short
+    text, ``null``, or lists and objects of those (three levels deep at most). Anything else is
+    dropped with a message — it is data for the page's widgets, never code.
+
+    >>> p = []
+    >>> clean_settings({"expr": "king - man", "k": 8, "bad key": 1, "deep": {"a": {"b": {"c": [1]}}}}, p)
+    {'expr': 'king - man', 'k': 8, 'deep': {'a': {'b': {}}}}
+    >>> p
+    ["setting 'bad key' is not a name; dropped", "setting 'c' nests too deep; dropped"]
+    """
+    if not isinstance(raw, dict):
+        problems.append(f"settings must be an object; got {type(raw).__name__}, ignored")
+        return {}
+    out: dict = {}
+    for k, v in list(raw.items())[:MAX_SETTINGS]:
+        if not (isinstance(k, str) and _NAME.match(k)):
+            problems.append(f"setting {str(k)[:40]!r} is not a name; dropped")
+            continue
+        ok, value = _clean_value(k, v, problems, depth)
+        if ok:
+            out[k] = value
+    if len(raw) > MAX_SETTINGS:
+        problems.append(f"only the first {MAX_SETTINGS} settings kept")
+    return out
+
+
+def _clean_value(name: str, v, problems: list[str], depth: int):
+    if v is None or isinstance(v, bool):
+        return True, v
+    if isinstance(v, int):
+        if abs(v) >= 10**12:
+            problems.append(f"setting {name!r} is too large a number; dropped")
+            return False, None
+        return True, v
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            problems.append(f"setting {name!r} is not a finite number; dropped")
+            return False, None
+        return True, v
+    if isinstance(v, str):
+        if len(v) > MAX_SETTING_TEXT:
+            problems.append(f"setting {name!r} is longer than {MAX_SETTING_TEXT:,} characters; dropped")
+            return False, None
+        return True, v
+    if isinstance(v, (list, dict)) and depth >= 3:
+        problems.append(f"setting {name!r} nests too deep; dropped")
+        return False, None
+    if isinstance(v, list):
+        items = []
+        for item in v[:MAX_SETTINGS]:
+            ok, value = _clean_value(name, item, problems, depth + 1)
+            if ok:
+                items.append(value)
+        return True, items
+    if isinstance(v, dict):
+        return True, clean_settings(v, problems, depth + 1)
+    problems.append(f"setting {name!r} has an unsupported value; dropped")
+    return False, None
 
 
 def _as_query(raw: dict) -> dict[str, str]:

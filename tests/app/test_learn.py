@@ -6,7 +6,7 @@ import pytest
 
 from embviz import Embeddings
 from embviz.app.pages.learn import STEPS
-from tests.app.helpers import app, figures, use_table
+from tests.app.helpers import app, figures, shown, use_table
 
 
 def _at_step(i: int, trained=None):
@@ -36,13 +36,13 @@ def test_step_one_uses_the_real_vocabulary():
     at = _at_step(0)
     sizes = at.dataframe[0].value.set_index("representation")["size"]
     assert sizes["dense embeddings"] == "10.2 MB"  # 20,000 × 128 × 4 bytes
-    assert "All 499,500 one-hot pairs score exactly 0" in " ".join(c.value for c in at.main.caption)
+    assert "All 499,500 one-hot pairs score exactly 0" in " ".join(shown(c.value) for c in at.main.caption)
 
 
 def test_lookup_identity_holds_for_a_typed_word():
     at = _at_step(1)
     at.text_input(key="learn_lookup_word").input("queen").run()
-    metrics = {m.label: m.value for m in at.metric}
+    metrics = {shown(m.label): m.value for m in at.metric}
     assert metrics["one_hot @ W == W[row]"] == "yes, bit for bit"
     at.text_input(key="learn_lookup_word").input("qeen").run()
     assert not at.exception and "did you mean 'queen'" in at.warning[0].value
@@ -68,7 +68,7 @@ def test_transfer_step_compares_with_a_trained_table(demo):
     noisy = Embeddings(keys, demo.vectors[:4000] + rng.normal(scale=0.3, size=(4000, demo.dim)), name="noisy copy")
     at = _at_step(5, trained=noisy)
     assert not at.exception, at.exception
-    metrics = {m.label: m.value for m in at.metric}
+    metrics = {shown(m.label): m.value for m in at.metric}
     pre = float(metrics["pretrained accuracy"].rstrip("%"))
     post = float(metrics["trained here (noisy copy)"].rstrip("%"))
     assert pre > post  # noise destroys analogies

@@ -31,7 +31,7 @@ PAYLOADS = [
     "<style>body{display:none}</style>PWN9",
     "<a href=\"javascript:alert(1)\">PWN10</a>",
 ]
-PAGES = ["explore", "analogies", "compare", "models", "clusters", "train", "maps", "learn", "data"]
+PAGES = ["explore", "analogies", "compare", "models", "clusters", "train", "maps", "learn", "deck", "data"]
 MD = MarkdownIt("commonmark", {"html": True})
 # what each payload would become if it were rendered (CommonMark with raw HTML allowed)
 RENDERED = ("<iframe", "<img", "<style", "<script", '<a href="http://evil', '<a href="javascript',

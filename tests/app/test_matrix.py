@@ -21,7 +21,7 @@ import embviz
 from embviz import Embeddings
 from tests.app.helpers import PAGE_SCRIPT, figures, texts, use_table
 
-PAGES = ["explore", "analogies", "compare", "models", "clusters", "train", "maps", "learn", "data"]
+PAGES = ["explore", "analogies", "compare", "models", "clusters", "train", "maps", "learn", "deck", "data"]
 ON_OUR_SIDE = "went wrong on our side"
 
 

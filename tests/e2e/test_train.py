@@ -49,7 +49,7 @@ def test_train_watch_and_explore(journey):
     journey.assert_no_errors()
 
 
-PAGES = ["Explore", "Analogies", "Compare", "Models", "Clusters", "Large maps", "Learn", "Data", "Train"]
+PAGES = ["Explore", "Analogies", "Compare", "Models", "Clusters", "Large maps", "Learn", "Deck", "Data", "Train"]
 EXCEPTION = "[data-testid='stException']"
 
 

@@ -17,7 +17,7 @@ import streamlit as st
 
 from embviz import Embeddings
 from embviz.analogies import METHODS, solve, triple_of
-from embviz.app import common, text
+from embviz.app import common, present, text
 from embviz.directions import GENDER_PAIRS, compare_analogies, compare_neighbours, remove_direction
 from embviz.evaluate import evaluate_analogies, evaluate_similarity
 from embviz.faithfulness import neighbour_comparison
@@ -36,16 +36,22 @@ EXAMPLES = [
 METHOD_LABELS = {"3cosadd": "3CosAdd", "3cosmul": "3CosMul"}
 LOCAL, GLOBAL = "Local PCA", "Frequent-words map"
 MAP_SIZE = 3_000
+# what a saved view of this page stores: widget name -> kind (type, choices or (low, high))
+VIEW_KEYS = {"expr": str, "method": ("3cosadd", "3cosmul"), "topn": (1, 50), "show_inputs": bool,
+             "view": (LOCAL, GLOBAL), "dims": ("2-D", "3-D"), "nn": (0, 30), "map_method": ("pca", "umap", "tsne")}
 
 
 def render() -> None:
-    st.title("Analogies")
-    st.caption(
+    present.title(
+        "Analogies",
         "Words as vectors let you do arithmetic with meaning: **king − man + woman** lands near "
         "**queen**. Write an expression, see the answers ranked by similarity and the parallelogram "
-        "they form, then check on a benchmark how often such arithmetic really works."
+        "they form, then check on a benchmark how often such arithmetic really works.",
     )
     emb = common.active_embeddings()
+    if present.is_on():  # a projector shows the parallelogram; the benchmark stays on the desk
+        _solve(emb)
+        return
     solve_tab, bench_tab, dir_tab = st.tabs(["Solve", "Benchmark", "Directions"])
     with solve_tab:
         _solve(emb)
@@ -63,51 +69,59 @@ def _set_expr(text: str) -> None:
 def _solve(emb: Embeddings) -> None:
     ss = st.session_state
     ss.setdefault(f"{P}_expr", EXAMPLES[0])
-    cols = st.columns(len(EXAMPLES))
-    for i, (col, ex) in enumerate(zip(cols, EXAMPLES)):
-        col.button(
-            ex.replace("*", r"\*"),
-            key=f"{P}_ex{i}",
-            on_click=_set_expr,
-            args=(ex,),
-            width="stretch",
-            type="tertiary",
+    with present.controls():
+        cols = st.columns(len(EXAMPLES))
+        for i, (col, ex) in enumerate(zip(cols, EXAMPLES)):
+            col.button(
+                ex.replace("*", r"\*"),
+                key=f"{P}_ex{i}",
+                on_click=_set_expr,
+                args=(ex,),
+                width="stretch",
+                type="tertiary",
+            )
+        row = st.columns([2.8, 1.5, 1.0, 1.1], vertical_alignment="bottom")
+        expr = row[0].text_input(
+            "Expression",
+            key=f"{P}_expr",
+            placeholder="king - man + woman",
+            help="Words, + and -, weights (0.5*big), parentheses, avg(a, b, c), quoted keys "
+            '("new york"), or the classic form a : b :: c : ? (a : b :: c : d checks d).',
         )
-    row = st.columns([2.8, 1.5, 1.0, 1.1], vertical_alignment="bottom")
-    expr = row[0].text_input(
-        "Expression",
-        key=f"{P}_expr",
-        placeholder="king - man + woman",
-        help="Words, + and -, weights (0.5*big), parentheses, avg(a, b, c), quoted keys "
-        '("new york"), or the classic form a : b :: c : ? (a : b :: c : d checks d).',
-    )
-    method = row[1].segmented_control(
-        "Method",
-        list(METHODS),
-        format_func=METHOD_LABELS.get,
-        key=f"{P}_method",
-        default="3cosadd",
-        required=True,
-        help="3CosAdd ranks by cosine to b − a + c. 3CosMul (Levy & Goldberg "
-        "2014) multiplies similarities, so no single term dominates.",
-    )
-    topn = row[2].number_input("Answers", 1, 50, 10, key=f"{P}_topn")
-    show_inputs = row[3].toggle(
-        "Show inputs",
-        key=f"{P}_show_inputs",
-        help="Input words are left out by default: king itself is usually the "
-        "closest word to king − man + woman.",
-    )
+        method = row[1].segmented_control(
+            "Method",
+            list(METHODS),
+            format_func=METHOD_LABELS.get,
+            key=f"{P}_method",
+            default="3cosadd",
+            required=True,
+            help="3CosAdd ranks by cosine to b − a + c. 3CosMul (Levy & Goldberg "
+            "2014) multiplies similarities, so no single term dominates.",
+        )
+        topn = row[2].number_input("Answers", 1, 50, 10, key=f"{P}_topn")
+        show_inputs = row[3].toggle(
+            "Show inputs",
+            key=f"{P}_show_inputs",
+            help="Input words are left out by default: king itself is usually the "
+            "closest word to king − man + woman.",
+        )
+        picture = _picture_options()
+        present.save_view_button(P)
     try:
         result = solve(emb, expr, int(topn), method or "3cosadd", exclude_inputs=not show_inputs)
     except Exception as exc:  # noqa: BLE001 — bad input: a message, and the page keeps working
         common.show_error(exc)
         return
+    if present.is_on():
+        _picture(emb, result, picture)
+        answers = " · ".join(f"{w} {score:.2f}" for w, score in result.results[:5])
+        st.caption(text.md(f"{result.expression} → {answers}"))
+        return
     left, right = st.columns([1, 2.3], gap="medium")
     with left:
         _results_table(result)
     with right:
-        _picture(emb, result)
+        _picture(emb, result, picture)
 
 
 def _results_table(result) -> None:
@@ -149,7 +163,7 @@ def _results_table(result) -> None:
     )
 
 
-def _picture(emb: Embeddings, result) -> None:
+def _picture_options() -> dict:
     c = st.columns([2.2, 1, 1], vertical_alignment="bottom")
     view = c[0].segmented_control(
         "Picture",
@@ -160,27 +174,30 @@ def _picture(emb: Embeddings, result) -> None:
         help="Local PCA: fitted to the analogy's words and their neighbours only. Frequent-words map: "
         f"a projection of the {MAP_SIZE:,} most frequent words (plus the analogy's).",
     )
-    dims = (
-        3
-        if c[1].segmented_control("View", ["2-D", "3-D"], key=f"{P}_dims", default="2-D", required=True)
-        == "3-D"
-        else 2
-    )
+    dims = 3 if c[1].segmented_control("View", ["2-D", "3-D"], key=f"{P}_dims", default="2-D",
+                                       required=True) == "3-D" else 2
+    if view == LOCAL:
+        k = c[2].number_input("Neighbours", 0, 30, 6, key=f"{P}_nn", help="Neighbours of each word fitted with them.")
+        return {"view": view, "dims": dims, "k": int(k)}
+    methods = [m for m in ("pca", "umap", "tsne") if m in embviz_reducers()]
+    return {"view": view, "dims": dims, "method": c[2].selectbox("Projection", methods, key=f"{P}_map_method")}
+
+
+def _picture(emb: Embeddings, result, options: dict) -> None:
+    view, dims = options["view"], options["dims"]
+    below = present.CAPTION if present.is_on() else 0  # the answers under the figure
     try:
         if view == LOCAL:
-            k = c[2].number_input(
-                "Neighbours", 0, 30, 6, key=f"{P}_nn", help="Neighbours of each word fitted with them."
-            )
-            fig = analogy_figure(analogy_view(emb, result, n_neighbors=int(k), dims=dims), result)
-            st.plotly_chart(fig, key=f"{P}_chart", width="stretch")
-            st.caption(
-                "PCA fitted only to the words of the analogy and their nearest neighbours "
-                f"({fig.layout.meta['explained_variance']} of their variance): the view where the "
-                "parallelogram of the word2vec papers shows best. Blue arrow: a → b; red: c → answer."
-            )
+            fig = analogy_figure(analogy_view(emb, result, n_neighbors=options["k"], dims=dims), result)
+            present.chart(fig, f"{P}_chart", below=below)
+            if not present.is_on():
+                st.caption(
+                    "PCA fitted only to the words of the analogy and their nearest neighbours "
+                    f"({fig.layout.meta['explained_variance']} of their variance): the view where the "
+                    "parallelogram of the word2vec papers shows best. Blue arrow: a → b; red: c → answer."
+                )
             return
-        methods = [m for m in ("pca", "umap", "tsne") if m in embviz_reducers()]
-        method = c[2].selectbox("Projection", methods, key=f"{P}_map_method")
+        method = options["method"]
         sub = _map_subset(emb, tuple(_involved(result)))
         proj = common.projection(sub, method, dims)
         triple = triple_of(result.expression)
@@ -194,8 +211,8 @@ def _picture(emb: Embeddings, result) -> None:
             label_others=0,
             title=f"{result.expression} on {method.upper()} of {len(sub):,} frequent words",
         )
-        st.plotly_chart(fig, key=f"{P}_chart", width="stretch")
-        if result.top and dims == 2:
+        present.chart(fig, f"{P}_chart", below=below)
+        if result.top and dims == 2 and not present.is_on():
             with st.expander(f"Neighbours of “{result.top}”: in the space vs on this map", expanded=False):
                 table = neighbour_comparison(sub, proj.coords, sub.keys, result.top, k=10)
                 st.plotly_chart(

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from embviz import Embeddings
-from embviz.app import common, export
+from embviz.app import common, export, present
 from embviz.clustering import (
     Clustering,
     chance_agreement,
@@ -28,21 +28,28 @@ SPACES = {"original": "Original vectors (cosine)", "projected": "The map itself"
 MAPS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 MAP_SAMPLE = 5_000   # t-SNE / UMAP maps are drawn from a random sample of this many points
 MAX_STORED = 16
+# what a saved view of this page stores: widget name -> kind (type, choices or (low, high))
+VIEW_KEYS = {"method": tuple(METHODS), "k": (2, 500), "auto_k": bool, "min_cluster_size": (2, 10**6),
+             "min_samples": (1, 10**6), "agg_k": (2, 500), "space": tuple(SPACES), "projection": tuple(MAPS),
+             "dims": (2, 3), "map_points": (500, 10**7), "hulls": bool, "selected": int}
 
 
 def render() -> None:
-    st.title("Clusters")
-    st.caption(
+    present.title(
+        "Clusters",
         "Words used alike should form groups. Here the vectors are clustered, each group is named by "
         "its most central words, and two numbers say how real the groups are: the **silhouette** "
         "(are members closer to each other than to other groups?) and the **map agreement** (does "
-        "the 2-D picture keep each group together?)."
+        "the 2-D picture keep each group together?).",
     )
     full = common.active_embeddings()
     if len(full) < 12:
         st.info(f"Finding groups needs at least 12 points; this table has {len(full)}.", icon=":material/info:")
         return
-    c = _controls(full)
+    controls_box = present.controls()
+    with controls_box:
+        c = _controls(full)
+        present.save_view_button(P)
     try:
         emb, proj, map_note = _map(full, c)
         result = _clustering(full, emb, proj, c)
@@ -54,14 +61,18 @@ def render() -> None:
     except Exception as exc:  # noqa: BLE001 — bad parameters: say so, keep the page
         common.show_error(exc)
         return
-    _summary(result, agreement, labels)
+    if not present.is_on():  # a projector shows the map alone
+        _summary(result, agreement, labels)
     map_box = st.container()  # the map comes first on screen, but needs the selection made below
-    selected = _selected(result)
+    with controls_box if present.is_on() else st.container():
+        selected = _selected(result)
     note = _note(result, c, map_note)
     fig = cluster_map(proj.coords, emb.keys, labels, result.names, selected=selected, note=note,
                       hulls=c["hulls"])
     with map_box:
-        st.plotly_chart(fig, key=f"{P}_map", width="stretch", config=dict(export.MODEBAR_CONFIG))
+        present.chart(fig, f"{P}_map", config=dict(export.MODEBAR_CONFIG))
+        if present.is_on():
+            return
         st.caption("Click a legend entry to show that cluster alone; double-click to bring the rest back.")
     _low_silhouette(result)
     _tables(result, agreement, selected)

@@ -13,7 +13,7 @@ import streamlit as st
 
 import embviz
 from embviz import Embeddings
-from embviz.app import common, controls
+from embviz.app import common, controls, present
 from embviz.figures.compare import metrics_frame, recall_curve, transition
 from embviz.figures.scatter import scatter, selected_rows, trace_rows
 
@@ -23,22 +23,25 @@ DEFAULT_N = 3_000
 KS = (5, 10, 20, 50, 100)
 SAMPLING = {"random": "random", "top": "most frequent", "stratified": "stratified by a column"}
 _HASH = common.HASH
+VIEW_KEYS = {"request": dict}  # what a saved view of this page stores (the last comparison asked for)
 
 
 def render() -> None:
-    st.title("Compare projections")
-    st.caption(
+    present.title(
+        "Compare projections",
         "PCA, t-SNE and UMAP flatten the same vectors in different ways, and every flat picture "
         "distorts something. Here they run on the same points, turned to face the same way, with "
         "a score for how faithful each one is: **trustworthiness** (are neighbours on the map real "
         "neighbours?), **continuity** (do real neighbours stay close?) and **kNN recall** (the share "
-        "of each word's true nearest neighbours that stay nearest on the map)."
+        "of each word's true nearest neighbours that stay nearest on the map).",
     )
     full = common.active_embeddings()
     if len(full) < 3:
         st.info(f"Comparing maps needs at least 3 points; this table has {len(full)}.", icon=":material/info:")
         return
-    request = _form(full)
+    with present.controls():
+        request = _form(full)
+        present.save_view_button(P)
     if request is None:
         st.info("Choose up to three methods and a sample size, then press **Compare**.", icon=":material/compare:")
         return
@@ -47,8 +50,9 @@ def render() -> None:
     if not projs:
         return
     _maps(emb, projs, request, note)
-    _scores(emb, projs)
-    _transition(emb, projs, request)
+    if not present.is_on():  # a projector shows the maps
+        _scores(emb, projs)
+        _transition(emb, projs, request)
 
 
 # -- controls ----------------------------------------------------------------------------------------
@@ -160,6 +164,7 @@ def _maps(emb: Embeddings, projs: dict, r: dict, note: str) -> None:
         # Three maps share one colour key: a legend under each map leaves every plot its full width.
         fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0, "xanchor": "left"},
                           margin={"l": 10, "r": 10})
+        fig = present.sized(fig, share=1 / len(projs))
         st.session_state[f"{P}_rows_{i}"] = trace_rows(fig)
         if r["dims"] == 2:
             col.plotly_chart(fig, key=f"{P}_map_{i}", on_select=partial(_select, i),

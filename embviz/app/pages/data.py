@@ -12,22 +12,31 @@ import streamlit as st
 
 import embviz
 from embviz import Embeddings
-from embviz.app import common, sidebar, text
+from embviz.app import common, present, sidebar, text
 
 P = "data"
 _HASH = common.HASH
+OVERVIEW = 100  # px: the row of numbers above the table when presenting
 
 
 def render() -> None:
-    st.title("Data")
-    st.caption(
+    present.title(
+        "Data",
         "An embedding table is a list of words, each with a vector of numbers, and optionally a few "
         "facts per word (frequency, part of speech…). Pick a table in the sidebar or upload one here; "
-        "check it for problems; download it in another format."
+        "check it for problems; download it in another format.",
     )
-    _upload()
+    controls_box = present.controls()
+    with controls_box:
+        _upload()
     emb = common.active_embeddings()
     _overview(emb)
+    if present.is_on():  # a projector shows the numbers and the words, large
+        with controls_box:
+            q = st.text_input("Filter words", key=f"{P}_filter", placeholder="type to filter, e.g. ing")
+        table, _ = _table(emb, q)
+        present.table(table, formats={"norm": "%.3f"}, rows=present.rows(above=OVERVIEW))
+        return
     left, right = st.columns([3, 2], gap="large")
     with left:
         _preview(emb)
@@ -79,20 +88,25 @@ def _human(n: int) -> str:
     return ""
 
 
-def _preview(emb: Embeddings) -> None:
-    st.subheader("Words and metadata")
-    q = st.text_input("Filter words", key=f"{P}_filter", placeholder="type to filter, e.g. ing")
+def _table(emb: Embeddings, q: str) -> tuple[pd.DataFrame, int]:
+    """The first 500 words (matching ``q``) with their metadata and vector length; how many match."""
     idx = np.arange(len(emb))
     if q:
         idx = np.array([i for i, k in enumerate(emb.keys) if q.lower() in k.lower()], dtype=np.int64)
     shown = idx[:500]
     table = emb.metadata.iloc[shown].reset_index(drop=True) if len(shown) else emb.metadata.iloc[:0]
     table.insert(0, "word", [emb.keys[i] for i in shown])
-    norms = np.linalg.norm(emb.vectors[shown], axis=1) if len(shown) else np.array([])
-    table["norm"] = norms
+    table["norm"] = np.linalg.norm(emb.vectors[shown], axis=1) if len(shown) else np.array([])
+    return table, len(idx)
+
+
+def _preview(emb: Embeddings) -> None:
+    st.subheader("Words and metadata")
+    q = st.text_input("Filter words", key=f"{P}_filter", placeholder="type to filter, e.g. ing")
+    table, n = _table(emb, q)
     st.dataframe(table, hide_index=True, width="stretch", height=420,
                  column_config={"norm": st.column_config.NumberColumn("‖v‖", format="%.3f")})
-    st.caption(f"{len(idx):,} words{' match' if q else ''}; showing the first {len(shown):,}.")
+    st.caption(f"{n:,} words{' match' if q else ''}; showing the first {len(table):,}.")
 
 
 @st.cache_data(show_spinner=False, max_entries=8, hash_funcs=_HASH)

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from embviz import Embeddings
-from embviz.app import common, controls, export, present, sidebar, state, text
+from embviz.app import common, controls, export, present, sidebar, slideshow, state, text
 from embviz.errors import EmbvizError, UnknownKeyError
 from embviz.search import find_keys
 from embviz.figures.scatter import scatter, selected_rows, trace_rows
@@ -56,8 +56,6 @@ def render() -> None:
             return None
     view = _draw(full, emb, proj, c, note, on_air)
     _sync_url(c)
-    if on_air:
-        _present_views()
     return view
 
 
@@ -156,10 +154,7 @@ def _controls(full: Embeddings, on_air: bool) -> dict:
         ss[f"{P}_color"] = _default_color(full)
     ss.setdefault(f"{P}_dims", "2-D")
     ss.setdefault(f"{P}_labels", 30)
-    box = st.container(border=False)
-    if on_air:  # widgets still exist (their state drives the view) but out of sight
-        box = st.expander("Controls", expanded=False)
-    with box:
+    with present.controls():  # presenting: one collapsed expander (the widgets still drive the view)
         row = st.columns([1.2, 0.9, 1.3, 0.7, 2.3, 0.8], vertical_alignment="bottom")
         method = row[0].selectbox("Method", methods, key=f"{P}_method", format_func=controls.method_label,
                                   help="PCA is a rotation (fast, faithful to large distances); t-SNE and "
@@ -333,6 +328,7 @@ def _draw(full: Embeddings, emb: Embeddings, proj, c: dict, note: str, on_air: b
                   labels=labels, highlight=highlight, query=found["query"], neighbors=found["drawn"],
                   title=_title(emb, proj), note=note, present=on_air,
                   axis_titles=_axis_titles(proj))
+    fig = present.sized(fig)  # presenting: the screen's height, large type
     if not on_air:
         _search_messages(found, pin_problems, c)
     if on_air:
@@ -506,44 +502,9 @@ def _export_panel(fig, emb: Embeddings, proj, c: dict) -> None:
 
 
 def _saved_views(box, c: dict) -> None:
-    views = st.session_state.setdefault("saved_views", [])
-    name = box.text_input("View name", key=f"{P}_view_name", placeholder=f"View {len(views) + 1}")
-    if box.button("Save this view", icon=":material/bookmark_add:", key=f"{P}_save_view", width="stretch"):
-        views.append(current_view(c, name or f"View {len(views) + 1}"))
-        st.toast(f"Saved {views[-1].name!r} ({len(views)} saved)")
-    if views:
-        box.download_button(f"Download {len(views)} saved views (JSON)", state.dump_views(views),
-                            "embviz_views.json", "application/json", key=f"{P}_dl_views", on_click="ignore",
-                            width="stretch")
-    box.file_uploader("Open saved views (JSON)", type=["json"], key=f"{P}_views_file", on_change=_load_views_file)
-    if msg := st.session_state.get(f"{P}_views_msg"):
-        (box.error if msg[0] == "error" else box.info)(msg[1])
-
-
-def _load_views_file() -> None:
-    f = st.session_state.get(f"{P}_views_file")
-    if f is None:
-        return
-    try:
-        if f.size > state.MAX_JSON_BYTES:
-            raise ValueError(f"{f.name} is {f.size:,} bytes; saved views are limited to {state.MAX_JSON_BYTES:,}")
-        views, problems = state.load_views(f.getvalue())
-    except ValueError as exc:
-        st.session_state[f"{P}_views_msg"] = ("error", f"{f.name}: {exc}")
-        return
-    st.session_state["saved_views"] = views
-    st.session_state[f"{P}_views_msg"] = ("info", f"Opened {len(views)} views from {f.name}. "
-                                          "Presentation mode steps through them." +
-                                          (" " + "; ".join(problems[:5]) if problems else ""))
-
-
-def _present_views() -> None:
-    """Next / previous through saved views (applied in the button callback, before widgets exist)."""
-    views = st.session_state.get("saved_views") or []
-    if not views:
-        return
-
-    def show(i: int) -> None:
-        apply_view(views[i], common.active_embeddings(), [])
-
-    present.stepper(len(views), "present_view_step", [v.name for v in views], on_move=show)
+    """Saved views are slides of the session's deck (the Deck page reorders, presents, downloads)."""
+    with box:
+        present.save_view_button(P, current_view(c))
+        n = len(slideshow.deck())
+        st.caption(f"{n} slide{'s' * (n != 1)} in the deck. Reorder, present, download or open a deck file "
+                   "on the Deck page.")

@@ -21,7 +21,7 @@ import streamlit as st
 
 from embviz.errors import InputError
 
-from embviz.app import common, security
+from embviz.app import common, present, security
 from embviz.coords import read_coordinates as load_coordinates
 from embviz.figures.density import density_figure, window_mask
 
@@ -37,18 +37,20 @@ SOURCES = {
 
 
 def render() -> None:
-    st.title("Large maps")
-    st.caption(
+    present.title(
+        "Large maps",
         "A million points cannot be drawn one by one in a browser, and would hide each other if they "
         "were. Here the whole set is a **density image** (how many points fall in each cell, on a log "
         "scale) and a **sample** is drawn as real points you can hover. Drag a box on the map to zoom "
         "in: the image and the points are recomputed for that window. Coordinates come from "
-        "`embviz project big.npy --sample 20000 -o coords.parquet` (see the README)."
+        "`embviz project big.npy --sample 20000 -o coords.parquet` (see the README).",
     )
-    table = _choose_table()
+    controls_box = present.controls()
+    with controls_box:
+        table = _choose_table()
     if table is None:
         return
-    _show(table)
+    _show(table, controls_box)
 
 
 # -- choosing the coordinates --------------------------------------------------------------------------
@@ -162,13 +164,13 @@ def _on_select() -> None:
             st.session_state[f"{P}_window"] = (tuple(xs), tuple(ys))
 
 
-def _show(table: pd.DataFrame) -> None:
+def _show(table: pd.DataFrame, controls_box) -> None:
     xy = table[["x", "y"]].to_numpy(np.float64)
     finite = np.isfinite(xy).all(axis=1)
     if not finite.any():
         st.error("Every row of this table has a missing or infinite x or y; there is nothing to draw.")
         return
-    a, b, c, d = st.columns([2, 2, 2, 1.4])
+    a, b, c, d = controls_box.columns([2, 2, 2, 1.4])
     colour_opts = ["none"] + _colour_columns(table)
     colour = a.selectbox("Colour points by", colour_opts, key=f"{P}_colour")
     sample = b.select_slider("Points drawn as markers", [0, 1_000, 2_000, 5_000, 10_000, 20_000], value=5_000,
@@ -183,8 +185,10 @@ def _show(table: pd.DataFrame) -> None:
     labels = None if colour == "none" else table[colour].to_numpy()
     fig = density_figure(table, labels, sample=int(sample), bins=int(bins), x_range=x_range, y_range=y_range)
     fig.update_layout(height=640, dragmode="select")
-    st.plotly_chart(fig, key=f"{P}_chart", on_select=_on_select, selection_mode=("box",), width="stretch")
+    present.chart(fig, f"{P}_chart", on_select=_on_select, selection_mode=("box",))
     inside = window_mask(xy, x_range, y_range)
+    if present.is_on():
+        return
     bad = int((~finite).sum())
     st.caption(
         f"{len(table):,} points in the file; {int(inside.sum()):,} in view"

@@ -17,7 +17,7 @@ import streamlit as st
 
 import embviz
 from embviz import work
-from embviz.app import common, jobs, sources
+from embviz.app import common, jobs, present, slideshow, sources
 from embviz.figures.training import accuracy_figure, learning_animation, loss_figure, transfer_figure
 from embviz.train import (
     TrainedEmbeddings,
@@ -31,6 +31,7 @@ P = "train"
 SHIPPED = "Shipped corpus (KJV Bible, WordNet glosses, Jane Austen)"
 UPLOAD = "Upload a .txt / .txt.gz file"
 WATCH = "king, queen, man, woman, father, mother, son, daughter, god, lord, love, war, sea, land"
+VIEW_KEYS = {"words": str}  # what a saved view of this page stores (the trained model is its data)
 
 
 # -- the training job (in the worker pool, embviz.work) -----------------------------------------------
@@ -49,13 +50,16 @@ def _start(source: tuple[str | bytes, str], settings: dict):
 
 # -- page --------------------------------------------------------------------------------------------
 def render() -> None:
-    st.title("Train embeddings")
-    st.caption(
+    present.title(
+        "Train embeddings",
         "An embedding is *learned*: each word starts as a one-hot vector — a single 1 among tens of "
         "thousands of 0s — and a learned layer maps it to a few hundred numbers. word2vec learns that "
         "layer by predicting words from their neighbours, so words used alike end up close. Train it "
-        "here on real text and watch the words travel from random noise into their neighbourhoods."
+        "here on real text and watch the words travel from random noise into their neighbourhoods.",
     )
+    if present.is_on():  # a projector shows the learning animation; the transformer tab stays on the desk
+        _train_tab()
+        return
     train_tab, embed_tab = st.tabs(["Train word2vec", "Embed text with a transformer"])
     with train_tab:
         _train_tab()
@@ -113,12 +117,14 @@ def _settings() -> dict:
 
 def _train_tab() -> None:
     ss = st.session_state
-    source = _corpus_choice()
-    settings = _settings()
+    controls_box = present.controls()
+    with controls_box:
+        source = _corpus_choice()
+        settings = _settings()
     job = ss.get(f"{P}_job")
     running = job is not None and not job[0].done()
-    if st.button("Train", key=f"{P}_go", type="primary", disabled=source is None or running,
-                 icon=":material/model_training:"):
+    if controls_box.button("Train", key=f"{P}_go", type="primary", disabled=source is None or running,
+                           icon=":material/model_training:"):
         job = ss[f"{P}_job"] = _start(source, settings)
         running = True
     if job is not None:
@@ -127,7 +133,10 @@ def _train_tab() -> None:
         st.error(ss[f"{P}_error"], icon=":material/error:")
     result = ss.get(f"{P}_result")
     if result is not None and not running:
-        _results(result)
+        if present.is_on():
+            _present_results(result, controls_box)
+        else:
+            _results(result)
 
 
 @st.fragment(run_every=0.5)
@@ -195,10 +204,34 @@ def _results(emb: TrainedEmbeddings) -> None:
             cap += (f" Not among the {len(emb.snapshot_keys):,} most frequent words that snapshots "
                     f"keep: {', '.join(rare)}.")
         st.caption(cap)
+        _save_view(emb)
     with right:
         st.plotly_chart(loss_figure(emb.loss), key=f"{P}_loss", width="stretch")
         st.plotly_chart(accuracy_figure(_accuracy(emb)), key=f"{P}_accuracy", width="stretch")
     _transfer(emb)
+
+
+def _present_results(emb: TrainedEmbeddings, controls_box) -> None:
+    """On a projector: the learning animation alone, full width."""
+    with controls_box:
+        words_text = st.text_input("Words to follow (comma-separated)", WATCH, key=f"{P}_words")
+        _save_view(emb)
+    if not emb.snapshots:
+        st.info("No snapshots were kept for this run.")
+        return
+    words = [w.strip().lower() for w in words_text.split(",") if w.strip()]
+    traj = _trajectory(emb, tuple(words))
+    shown = [w for w in words if w in traj.keys]
+    present.chart(learning_animation(traj.coords, traj.keys, highlight=shown), f"{P}_animation")
+
+
+def _save_view(emb: TrainedEmbeddings) -> None:
+    """Save the animation as a slide: its data is the trained model (kept in this session)."""
+    made = next((s for s in sources.listed() if s.kind == "trained" and s.extra.get("model") is emb), None)
+    view = slideshow.page_view(P, VIEW_KEYS)
+    if made is not None:
+        view.data = made.id
+    present.save_view_button(P, view)
 
 
 def _trajectory(emb: TrainedEmbeddings, words: tuple[str, ...]):

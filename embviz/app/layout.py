@@ -1,0 +1,124 @@
+"""Laying out one slide: title, text, numbers, figure and table — on a desk screen, or fitted to a
+projector's window so that nothing scrolls.
+
+:func:`fit` and :func:`fitted` are plain Python (no streamlit call), so the slide worker thread of
+:mod:`embviz.app.slideshow` fits slides ahead of time; :func:`draw` puts them on the page.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from embviz.app import present, text
+
+# Heights in pixels when presenting (Chromium, Source Sans, the presentation CSS), measured at
+# 1280x720 and 1920x1080; tests/e2e/test_present.py checks that every slide then fits.
+LINE = {"text": 34, "caption": 30, "alert": 34}   # one line of slide text, caption, message
+CHAR = 11.8                                      # one character of slide text (1.45rem)
+HEADING, METRICS, ALERT_PAD, TABLE_ROW, TABLE_HEAD = 42, 84, 34, 42, 46
+
+
+def _lines(s: str, width: float, kind: str = "text") -> int:
+    per = max(20, int(width / (CHAR * (0.88 if kind == "caption" else 1.0))))
+    return sum(max(1, -(-len(part) // per)) for part in s.split("\n\n")) if s else 0
+
+
+def _metrics_beside(c) -> bool:
+    """Presenting, numbers go in a column beside a lone figure (a row above would take its height)."""
+    return bool(c.metrics) and c.figure is not None and not (c.has_table and c.table_on_projector)
+
+
+def fit(c, width: int, height: int) -> int:
+    """The figure height (px) that leaves the whole slide ``c`` inside a ``width`` × ``height`` window."""
+    g, inner = present.GAP, width - 72
+    used = present.PAD_TOP + present.CONTROLS + g + HEADING + g + present.FOOTER
+    used += (LINE["text"] * _lines(c.text, inner) + g) if c.text else 0
+    used += sum(ALERT_PAD + LINE["alert"] * _lines(m, inner - 90) + g for m in (c.warning, c.error) if m)
+    used += (METRICS + g) if c.metrics and not _metrics_beside(c) else 0
+    used += (LINE["caption"] * _lines(c.caption, inner, "caption") + g) if c.caption else 0
+    return max(200, height - used)
+
+
+def fitted(c, width: int, height: int):
+    """(figure sized for a ``width`` × ``height`` window, its height): what :func:`draw` shows
+    presenting. Pure (no streamlit): the worker thread fits slides ahead of time."""
+    import plotly.graph_objects as go
+
+    from embviz.figures.style import presentation
+
+    fig_h = fit(c, width, height)
+    if c.figure is None:
+        return None, fig_h
+    show_table = c.has_table and c.table_on_projector
+    share = c.figure_share / (c.figure_share + 1) if show_table else (0.78 if _metrics_beside(c) else 1.0)
+    return presentation(go.Figure(c.figure), int((width - 72) * share), fig_h), fig_h
+
+
+def draw(c, key: str, *, slot: int = 0, heading: str | None = None, controls=None, extra=None,
+         token: str | None = None, morph_from=None, presented=None) -> None:
+    """Lay out a slide: title, text, ``controls()``, messages, numbers, figure and table, caption.
+
+    ``heading`` is Markdown written by the caller (default: the slide's title, escaped).
+    The figure's element key is ``{key}_fig_{slot}`` (one per slide: a morph finds the new chart by
+    it). Presenting, the controls go first (in the collapsed expander at the top) and everything is
+    sized to fit the window without scrolling (``presented``: the :func:`fitted` figure and height,
+    when built ahead). ``morph_from``: the previous slide's fitted figure — when both show the same
+    points, the figure morphs."""
+    on_air = present.is_on()
+    if on_air and controls is not None:
+        with present.controls():
+            controls()
+    st.header(heading if heading is not None else text.md(c.title), anchor=False)
+    if c.text:
+        st.markdown(c.text)
+    if controls is not None and not on_air:
+        controls()
+    for kind, msg in (("warning", c.warning), ("error", c.error)):
+        if msg:
+            getattr(st, kind)(text.md(msg))
+    if extra is not None:
+        extra()
+    beside = on_air and _metrics_beside(c)
+    if c.metrics and not beside:
+        for col, (label, value) in zip(st.columns(len(c.metrics)), c.metrics):
+            col.metric(text.md(label), value)
+    fig, height = c.figure, None
+    show_table = c.has_table and (c.table_on_projector or not on_air)
+    if on_air:
+        fig, height = (presented[0], presented[1]) if presented else fitted(c, *present.viewport())
+        if fig is not None and morph_from is not None and token:
+            from embviz.figures.style import morph
+
+            spec = morph(morph_from, fig)
+            if spec is not None:
+                present.morph_player(token, spec, f"st-key-{key}_fig_{slot}")
+    rows = max(3, int(((height or 460) - TABLE_HEAD) // TABLE_ROW)) if on_air else None
+    if fig is not None and show_table:
+        share = [c.figure_share, 1] if not c.table_first else [1, c.figure_share]
+        left, right = st.columns(share, gap="large")
+        fig_box, table_box = (right, left) if c.table_first else (left, right)
+        with table_box:
+            present.table(c.table, formats=c.formats, rows=rows, column_config=_config(c.formats))
+        fig_box.plotly_chart(fig, key=f"{key}_fig_{slot}", width="stretch")
+    elif fig is not None and beside:
+        left, right = st.columns([3.5, 1], gap="large")
+        left.plotly_chart(fig, key=f"{key}_fig_{slot}", width="stretch")
+        for label, value in c.metrics:
+            right.metric(text.md(label), value)
+    elif fig is not None:
+        st.plotly_chart(fig, key=f"{key}_fig_{slot}", width="stretch")
+    elif show_table:
+        present.table(c.table, formats=c.formats, rows=rows, column_config=_config(c.formats))
+    if c.caption:
+        st.caption(text.md(c.caption))
+
+
+def _config(formats: dict) -> dict:
+    out = {}
+    for col, fmt in formats.items():
+        if fmt == "progress":
+            out[col] = st.column_config.ProgressColumn(col, min_value=0, max_value=1, format="%.2f")
+        elif fmt == "percent":
+            out[col] = st.column_config.NumberColumn(col, format="percent")
+        else:
+            out[col] = st.column_config.NumberColumn(col, format=fmt)
+    return out
