@@ -79,6 +79,8 @@ def test_trained_model_works_on_every_page(journey):
     journey.wait_idle()
     page.locator(".st-key-train_use button").first.click()
     journey.wait_idle()
+    page.wait_for_function("() => document.querySelector('[data-testid=stSidebar]').innerText.includes('word2vec')",
+                           timeout=30_000)
     sidebar = page.locator("[data-testid='stSidebar']").inner_text()
     assert "Made in this session" in sidebar and "word2vec" in sidebar, sidebar
     visit_every_page(journey, "trained")
