@@ -99,6 +99,24 @@ class AnalogyReport:
             ~self.results["correct"], ["section", "a", "b", "c", "expected", "got"]
         ].reset_index(drop=True)
 
+    def failures_matching(self, text: str = "", section: str | None = None) -> pd.DataFrame:
+        """The wrong answers whose words contain ``text`` (case-insensitive, literal), optionally of
+        one ``section``.
+
+        >>> rep = AnalogyReport(...)  # doctest: +SKIP
+        >>> rep.failures_matching("berlin", "capital-common-countries")  # doctest: +SKIP
+        """
+        fails = self.failures
+        if section:
+            fails = fails[fails["section"] == section]
+        needle = text.strip().lower()
+        if needle:
+            hit = np.zeros(len(fails), dtype=bool)
+            for col in ("a", "b", "c", "expected", "got"):
+                hit |= fails[col].astype(str).str.lower().str.contains(needle, regex=False).to_numpy()
+            fails = fails[hit]
+        return fails.reset_index(drop=True)
+
     def summary(self) -> str:
         return (
             f"{self.accuracy:.1%} correct ({self.correct:,}/{self.total:,}) on {Path(self.path).name}, "

@@ -192,3 +192,23 @@ def test_reports_repr_in_one_short_line(demo):
         assert "\n" not in repr(item) and len(repr(item)) < 160, repr(item)
     assert f"spearman {sim.results[0].spearman:.3f}" in repr(sim) and "simlex999" in repr(sim)
     assert repr(sim.results[1]).startswith("<SimilarityResult simlex999: spearman ")
+
+
+def test_failures_matching_filters_words_and_sections_literally(demo):
+    from embviz import evaluate_analogies
+    from embviz.figures.benchmarks import section_accuracy
+
+    rep = evaluate_analogies(demo.subset(demo.keys[:3000]))
+    fails = rep.failures
+    assert len(rep.failures_matching()) == len(fails)
+    section = fails["section"].iloc[0]
+    only = rep.failures_matching(section=section)
+    assert len(only) == (fails["section"] == section).sum() and set(only["section"]) == {section}
+    word = fails["expected"].iloc[0]
+    hits = rep.failures_matching(word.upper())
+    direct = fails[(fails[["a", "b", "c", "expected", "got"]].apply(lambda c: c.str.lower()) == word.lower()).any(axis=1)]
+    assert len(hits) >= len(direct) > 0
+    assert len(rep.failures_matching(".*")) == 0  # literal, not a pattern
+    fig = section_accuracy(rep.sections)
+    shown = rep.sections[rep.sections["total"] > 0]
+    assert len(fig.data[0].y) == len(shown) and list(fig.data[0].x) == sorted(shown["accuracy"])
