@@ -168,10 +168,11 @@ class Slot:
         self.pid: int | None = None  # the worker running the current job, once it has said so
         self.last_pid: int | None = None
         self.closed = False
+        self._gone_since: float | None = None
         threading.Thread(target=self._read, daemon=True, name="embviz-work-progress").start()
 
     def start(self, job) -> None:
-        self.job, self.pid = job, None
+        self.job, self.pid, self._gone_since = job, None, None
         self.stop.clear()
         job.state, job._started = "running", time.monotonic()
         env = {k: v for k, v in os.environ.items() if k.startswith("EMBVIZ_")}
@@ -201,6 +202,25 @@ class Slot:
             except OSError:
                 pass
 
+    def lost(self, now: float, after: float = 5.0) -> bool:
+        """Whether the running job's worker has been gone for ``after`` seconds without loky
+        reporting it (its future never completed: seen once in CI, a killed worker left a zombie
+        and the job behind it queued forever). A job whose worker never said it started counts
+        once the executor has no live process for that long."""
+        if self.job is None:
+            return False
+        if self.pid is not None:
+            gone = not _alive(self.pid)
+        else:
+            procs = list(getattr(self.executor, "_processes", {}).values())
+            gone = bool(procs) and not any(_alive(p.pid) for p in procs)
+        if not gone:
+            self._gone_since = None
+            return False
+        if self._gone_since is None:
+            self._gone_since = now
+        return now - self._gone_since >= after
+
     def close(self) -> None:
         self.closed = True
         self.executor.shutdown(wait=False, kill_workers=True)
@@ -212,3 +232,15 @@ class Slot:
             return psutil.Process(self.last_pid).memory_info().rss if self.last_pid else 0
         except Exception:  # noqa: BLE001 — the worker just ended
             return 0
+
+
+def _alive(pid: int | None) -> bool:
+    """A process that runs (a zombie, ended but not yet reaped, does not)."""
+    if not pid:
+        return False
+    try:
+        import psutil
+
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except Exception:  # noqa: BLE001 — no such process
+        return False

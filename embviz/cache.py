@@ -64,11 +64,12 @@ STALE_SECONDS = 60.0  # a temporary this old belongs to a writer that died (a li
 _ENTRY = re.compile(r"embviz-([0-9A-Za-z_-]{1,128})\.cache")
 _TEMP = re.compile(r"\.embviz-[0-9A-Za-z_-]{1,128}\.[^/]*\.tmp")
 _NUMERIC_KINDS = "fiub"
+ENV = "EMBVIZ_CACHE"  # the folder of the cache
 
 
 def default_path() -> Path:
     """``$EMBVIZ_CACHE`` or ``~/.cache/embviz``."""
-    env = os.environ.get("EMBVIZ_CACHE")
+    env = os.environ.get(ENV)
     return Path(env) if env else Path.home() / ".cache" / "embviz"
 
 
@@ -308,3 +309,13 @@ def _unlink(path: Path) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+def resolve(cache) -> DiskCache | None:
+    """A ``cache=`` argument as the package takes it: ``None``/``True`` the default disk cache,
+    ``False`` none, or a cache object given by the caller."""
+    if cache is False:
+        return None
+    if cache is None or cache is True:
+        return DiskCache()
+    return cache

@@ -176,6 +176,27 @@ def cluster(
         raise ParameterError("HDBSCAN", "min_cluster_size", f"small enough that some of the {len(x)} points "
                              "form a cluster (every point came out as noise)", resolved.get("min_cluster_size"))
     stopped |= report(progress, 2, 3, "measuring silhouette")
+    out = _described(emb, x, metric, labels, method, space, {**resolved, "metric": metric, "seed": seed}, sampled,
+                     seed)
+    report(progress, 3, 3, "done")
+    out.seconds, out.stopped = time.perf_counter() - start, bool(stopped)
+    return out
+
+
+def from_labels(emb: Embeddings, labels, *, method: str, space: str = "original", coords: np.ndarray | None = None,
+                params: dict[str, Any] | None = None, seed: int = 0) -> Clustering:
+    """A :class:`Clustering` of groups found elsewhere (``labels``, ``-1`` = noise; e.g. the regions
+    shipped with a map): silhouette, centrality and names measured in ``space`` as :func:`cluster`
+    does, nothing fitted."""
+    labels = np.asarray(labels, dtype=np.int64)
+    if labels.shape != (len(emb),):
+        raise ParameterError("from_labels", "labels", f"one label per point ({len(emb)})", labels.shape)
+    x, metric = _space(emb, space, coords)
+    return _described(emb, x, metric, _relabel_by_size(labels), method, space,
+                      {**(params or {}), "metric": metric, "seed": seed}, {}, seed)
+
+
+def _described(emb, x, metric, labels, method, space, params, sampled, seed) -> Clustering:
     sil, per_cluster, n_sil = _silhouette(x, labels, metric, seed)
     if n_sil < int(np.count_nonzero(labels >= 0)):
         sampled["silhouette"] = n_sil
@@ -183,12 +204,10 @@ def cluster(
     rank = _frequency_rank(emb)
     names = _names(emb.keys, labels, centrality, rank)
     sizes = {int(lab): int(n) for lab, n in zip(*np.unique(labels[labels >= 0], return_counts=True))}
-    report(progress, 3, 3, "done")
     return Clustering(
         labels=labels, names=names, sizes=sizes, silhouette=sil, cluster_silhouette=per_cluster,
-        method=method, params={**resolved, "metric": metric, "seed": seed}, space=space,
-        sampled=sampled, seconds=time.perf_counter() - start, keys=list(emb.keys),
-        centrality=centrality, stopped=bool(stopped), frequency_rank=rank,
+        method=method, params=params, space=space, sampled=sampled, keys=list(emb.keys),
+        centrality=centrality, frequency_rank=rank,
     )
 
 

@@ -263,7 +263,8 @@ class Embeddings:
             raise ParameterError("most_similar", "query", "a non-zero vector", "a zero vector")
         banned = rows + [self.index(k) for k in (exclude or ())]
         base = self.unit_vectors if metric == "cosine" else self.vectors
-        idx, scores = top_k(vec[None, :], base, topn, metric=metric, exclude=[np.array(banned)])
+        idx, scores = top_k(vec[None, :], base, topn, metric=metric, exclude=[np.array(banned)],
+                            base_is_unit=metric == "cosine")
         pairs = [(self.keys[i], float(s)) for i, s in zip(idx[0], scores[0]) if np.isfinite(s)]
         if metric == "euclidean":
             pairs = [(k, -s) for k, s in pairs]

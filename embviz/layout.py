@@ -29,8 +29,8 @@ import numpy as np
 from .errors import ParameterError
 from .labels import HEIGHT, MARGIN, MIN_WIDTH, RANGE_PAD, Box, label_size, overlaps, place, spread, text_width
 
-WORD, NEIGHBOR, QUERY, MATCH, REGION = "word", "neighbor", "query", "match", "region"
-FONT_SIZES = {WORD: 11, NEIGHBOR: 12, MATCH: 12, QUERY: 16}
+WORD, NEIGHBOR, QUERY, MATCH, REGION, PLACED = "word", "neighbor", "query", "match", "region", "placed"
+FONT_SIZES = {WORD: 11, NEIGHBOR: 12, MATCH: 12, QUERY: 16, PLACED: 12}
 REGION_SIZES = (12, 16)      # px, smallest and largest region name (word labels are 11)
 PRESENT_FACTOR = 1.45        # presentation mode: larger type and markers
 FAR = "around+far"           # query, neighbours and matches may sit apart with a leader line
@@ -120,6 +120,7 @@ def map_canvas(coords, *, width: float = MIN_WIDTH, height: float = HEIGHT, titl
         legend = 50 + 1.1 * max(text_width(t, font) for t in legend_texts)  # measured: text + 46 px
     if colorbar is not None:
         legend = max(legend, 80.0, text_width(colorbar, font) + 24)
+    legend = min(legend, 0.4 * float(width))  # very long entries (names from data) are cut off, not the map
     left, right, top, bottom = MARGIN
     top += (40 if title else 0) + (10 if present else 0)
     if note and not title:
@@ -175,13 +176,17 @@ def map_labels(
     canvas: Canvas | None = None,
     present: bool = False,
     max_scale: float = math.inf,
+    placed=None,
 ) -> MapLabels:
     """Place the labels of a 2-D map (see the module docstring for the order of importance).
 
     ``frequency``: per point, higher = more frequent (word labels prefer frequent words; default:
     file order). ``regions``: a :class:`embviz.regions.Regions` of these points. ``n_words``: how
     many word labels to aim for (fewer when the map has no room). ``canvas``: default
-    :func:`map_canvas` of ``coords``.
+    :func:`map_canvas` of ``coords``. ``placed``: a layer of points that are not rows of the map
+    (``.coords`` M × 2, ``.keys``; e.g. :class:`embviz.mapplace.Overlay`): labelled after the
+    query and its neighbours, before matches and regions (kind ``"placed"``, ``row`` = its index
+    in the layer); a word label with the same text as a placed key is not drawn.
     """
     start = time.perf_counter()
     coords = np.asarray(coords, dtype=np.float64)
@@ -216,10 +221,13 @@ def map_labels(
         items.append(dict(kind=MATCH, text=str(keys[r]), row=int(r), at=coords[r], px=px[r], prio=1e7 - j,
                           gap=marks["match"] / 2 + 2, size=FONT_SIZES[MATCH] * grow, positions=FAR))
     named: set[str] = set()
+    if placed is not None and len(placed.keys):
+        items += _placed_items(placed, canvas, marks, grow)
+        named = {str(k) for k in placed.keys}
     if regions is not None and len(regions.names):
         items += _region_items(regions, canvas, grow)
-        named = {w for words in regions.words for w in words}
-    taken = {it["row"] for it in items if it.get("row") is not None}
+        named |= {w for words in regions.words for w in words}
+    taken = {it["row"] for it in items if it.get("row") is not None and it["kind"] != PLACED}
     skip = [i for i in range(n) if i in taken or not visible[i] or str(keys[i]) in named]
     order = spread(px, freq, exclude=skip)[: max(WORD_CANDIDATES * n_words, 200) if n_words else 0]
     for j, r in enumerate(order):
@@ -235,6 +243,7 @@ def map_labels(
                        float(it["at"][1]), box, it.get("row"), it.get("region"))
               for it, box in sorted(zip(items, boxes), key=lambda p: -p[0]["prio"]) if box is not None]
     requested = {QUERY: int(query is not None), NEIGHBOR: len(nbrs), MATCH: len(hl), WORD: int(n_words),
+                 PLACED: 0 if placed is None else len(placed.keys),
                  REGION: 0 if regions is None else len(regions.names)}
     return MapLabels(canvas, labels, requested, time.perf_counter() - start)
 
@@ -293,7 +302,13 @@ def plan_map(
         texts.append(str(keys[int(query)]))
         if len(options.get("neighbors", ())):
             texts.append(f"neighbours of {keys[int(query)]}")
-    canvas = map_canvas(coords, width=width, height=height, title=bool(title), note=bool(note),
+    placed = options.get("placed")
+    framed = coords
+    if placed is not None and len(placed.keys):  # the frame holds the placed points too
+        texts += list(placed.legend)
+        framed = np.vstack([np.asarray(coords, dtype=np.float64),
+                            np.asarray(placed.coords, dtype=np.float64).reshape(-1, 2)])
+    canvas = map_canvas(framed, width=width, height=height, title=bool(title), note=bool(note),
                         axis_titles=bool(axis_titles), legend_texts=texts if legend_texts is None else legend_texts, colorbar=colorbar, view=view,
                         present=present)
     return map_labels(coords, keys, canvas=canvas, present=present, **options)
@@ -318,6 +333,17 @@ def _region_items(regions, canvas: Canvas, grow: float) -> list[dict]:
                             prio=1e6 - 1e4 * alt - r, size=size, bold=True, positions="centre",
                             slot=("region", int(r))))
     return out
+
+
+def _placed_items(placed, canvas: Canvas, marks: dict, grow: float) -> list[dict]:
+    xy = np.asarray(placed.coords, dtype=np.float64).reshape(-1, 2)
+    if len(xy) != len(placed.keys):
+        raise ParameterError("map_labels", "placed", f"one key per placed point ({len(xy)})", len(placed.keys))
+    visible = canvas.inside(xy) & np.isfinite(xy).all(axis=1)
+    px = canvas.pixels(np.nan_to_num(xy))
+    return [dict(kind=PLACED, text=str(placed.keys[j]), row=j, at=xy[j], px=px[j], prio=5e7 - j, slot=(PLACED, j),
+                 gap=marks["match"] / 2 + 2, size=FONT_SIZES[PLACED] * grow, positions=FAR if j < 60 else "around")
+            for j in np.flatnonzero(visible)]
 
 
 def _rows(rows, n: int) -> np.ndarray:

@@ -109,7 +109,7 @@ def neighbours_step(emb, order, settings, trained, present) -> Content:
     # and their labels do not collide (with 60 frequent words as context they sit in one corner)
     sub, coords = local_map(emb, keys, order, extra=0 if present else 60)
     fig = scatter(coords, sub.keys, labels=() if present else np.arange(len(sub)), query=sub.index(word),
-                  neighbors=sub.indices(keys[1:]), title=escape(f"{word!r} and its neighbours (local PCA)"),
+                  neighbors=sub.indices(keys[1:]), title=f"{word!r} and its neighbours (local PCA)",  # scatter escapes it
                   present=present, height=460)
     return Content(
         "Neighbours: similar meanings, close vectors",

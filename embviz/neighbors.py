@@ -52,13 +52,16 @@ def top_k(
     metric: str = "cosine",
     exclude: list[np.ndarray] | np.ndarray | None = None,
     block: int = 1024,
+    base_is_unit: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` rows of ``base`` closest to each row of ``queries`` (exact).
 
     Returns ``(indices, scores)``, both ``(len(queries), k)``, best first. Scores are cosine
     similarities, or negative euclidean distances, so that higher always means closer.
     ``exclude`` gives, per query, base indices that must not be returned (for example the
-    query itself), either as a 2-D integer array or a list of arrays.
+    query itself), either as a 2-D integer array or a list of arrays. ``base_is_unit=True`` says
+    the rows of ``base`` already have unit length (``Embeddings.unit_vectors``): cosine then skips
+    normalising the whole table again on every call.
     """
     check_metric(metric)
     queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
@@ -68,7 +71,7 @@ def top_k(
         raise ParameterError("top_k", "k", "a positive integer", k)
     k = min(k, n)
     if metric == "cosine":
-        queries, base, base_sq = normalize_rows(queries), normalize_rows(base), None
+        queries, base, base_sq = normalize_rows(queries), base if base_is_unit else normalize_rows(base), None
     else:
         base_sq = np.einsum("ij,ij->i", base, base)
     out_idx = np.empty((len(queries), k), dtype=np.int64)

@@ -342,13 +342,9 @@ def _by_size(labels: np.ndarray) -> np.ndarray:
 
 
 def _store(cache):
-    if cache is False:
-        return None
-    if cache is None or cache is True:
-        from .cache import DiskCache
+    from .cache import resolve
 
-        return DiskCache()
-    return cache
+    return resolve(cache)
 
 
 def _key(emb: Embeddings, coords: np.ndarray, freq: np.ndarray, params: dict) -> str:

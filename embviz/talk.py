@@ -130,7 +130,7 @@ td, th { font-size: 1.35rem; padding: 4px 10px; border-bottom: 1px solid #e6e8eb
   }
   function positions(gd) {  // where the points of the chart are now, and its axes
     const full = gd._fullData.slice().sort((p, q) => p.index - q.index);
-    return {from: full.map(t => ({x: Float32Array.from(t.x || []), y: Float32Array.from(t.y || [])})),
+    return {from: full.map(t => ({name: t.name || '', x: Float32Array.from(t.x || []), y: Float32Array.from(t.y || [])})),
             ranges: {x: gd._fullLayout.xaxis.range.slice(), y: gd._fullLayout.yaxis.range.slice()}};
   }
   function show(k, from) {

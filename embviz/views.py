@@ -11,14 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from embviz.errors import EmbvizError
-from embviz.figures.text import escape
 from embviz.slides import Content
 
-EXPLORE_LIMIT = {"pca": 50_000, "axes": 50_000}  # Explore's sampling limits (as its page)
-OTHER_LIMIT = 10_000
 MAP_SIZE = 3_000   # Analogies' frequent-words map
 CLUSTER_SAMPLE = 5_000
-NONE, CLUSTER, DISTORTION = "none", "cluster (k-means)", "distortion (per point)"
 
 
 def _get(settings: dict, name: str, kind, default, choices=None):
@@ -53,54 +49,65 @@ def content(view, emb, *, order, hover=None, trained=None, present: bool = False
 
 
 # -- Explore ---------------------------------------------------------------------------------------
-def explore(view, emb, title, *, order, hover, trained, present) -> Content:
+def _map_of(full, emb, method: str, dims: int, params: dict):
+    """The map of ``emb`` (all or part of ``full``): rows of the map shipped with ``full`` when
+    there is one (default parameters), else computed (and kept on disk by content)."""
     import embviz
-    from embviz.figures.scatter import scatter
-    from embviz.search import find_keys
+    from embviz import mapview
+    from embviz.datasets import shipped_projection
+
+    whole = shipped_projection(full, method, dims) if not params else None
+    if whole is not None:
+        return whole if emb is full else mapview.take_rows(whole, mapview.rows_in(full, emb), emb.keys)
+    return embviz.project(emb, method, dims, **mapview.adapt(method, params, len(emb)))
+
+
+def _regions_of(full, emb, proj):
+    from embviz import mapview
+    from embviz.datasets import shipped_regions
+
+    found = shipped_regions(full, proj.method) if proj.dims == 2 and proj.extra.get("shipped") else None
+    return None if found is None else (found if emb is full else mapview.take_regions(found, mapview.rows_in(full, emb)))
+
+
+def explore(view, emb, title, *, order, hover, trained, present) -> Content:
+    """The Explore map as the page draws it (:mod:`embviz.mapview`): the shipped map when there is
+    one, its named regions and placed labels (for the narrowest figure, so no two overlap)."""
+    from embviz import mapview
+    from embviz.colors import category_colors
+    from embviz.reduce import REDUCERS
 
     full, note = emb, ""
-    limit = EXPLORE_LIMIT.get(view.method, OTHER_LIMIT)
-    if len(emb) > limit:
-        emb = full.sample(limit, method="random", seed=0)
+    method = view.method if view.method in REDUCERS else "pca"
+    limit = REDUCERS[method].point_limit
+    if not view.params and mapview.shipped_whole(full, method, view.dims):
+        limit = max(limit, len(full))
+    if len(full) > limit:
+        keep = mapview.keep_keys(full, view.query, regex=view.regex, pins=view.highlight)
+        emb = full.sample(limit, method="random", seed=0, keep=keep)
         note = f"Sample: {len(emb):,} of {len(full):,} points (random)"
-    rows = full.indices(emb.keys) if emb is not full else None
-    proj = embviz.project(emb, view.method, view.dims, **view.params)
-    keys = emb.keys
-    color, color_name = None, ""
-    if view.color == CLUSTER:
-        from embviz.clustering import cluster
+    proj = _map_of(full, emb, method, view.dims, view.params)
+    regions = _regions_of(full, emb, proj)
+    color, colors, color_name = None, None, ""
+    if view.color == mapview.CLUSTER and regions is not None:
+        color, color_name = np.asarray(regions.label_names("in no region"), dtype=object), "region"
+        colors = category_colors(color)
+    elif view.color == mapview.DISTORTION:
+        import embviz
 
-        c = cluster(emb, "kmeans", k=12)
-        names = dict(c.names)
-        color, color_name = np.array([names.get(int(x), f"cluster {x}") for x in c.labels], dtype=object), "cluster"
-    elif view.color == DISTORTION:
         color, color_name = np.asarray(embviz.per_point_quality(emb, proj, k=10), np.float32), "neighbours kept"
     elif view.color and view.color in emb.metadata.columns:
         color, color_name = emb.metadata[view.color].to_numpy(), view.color
-    query, neighbours, highlight = None, [], np.array([], dtype=np.int64)
-    if view.query and not view.regex and view.query in emb.key_to_index:
-        query = emb.index(view.query)
-        found = full.most_similar(view.query, topn=10)
-        neighbours = [emb.key_to_index[w] for w, _ in found if w in emb.key_to_index]
-    elif view.query:
-        highlight = find_keys(keys, view.query, regex=view.regex, limit=2_000).indices
-    pins = [emb.key_to_index[w] for w in view.highlight if w in emb.key_to_index]
-    if pins:
-        highlight = np.unique(np.concatenate([highlight, np.asarray(pins, dtype=np.int64)]))
-    own_order = order if rows is None else sub_order(order, full, emb)
-    ev = getattr(proj, "explained_variance", None)
-    share = f" · {float(np.sum(ev)) * 100:.0f}% of variance" if ev is not None and len(ev) else ""
-    axes = None
-    if proj.method == "axes":
-        axes = [escape(str(proj.params.get(a, ""))) for a in ("x", "y", "z")[: proj.dims]]
-    elif ev is not None and len(ev) >= proj.dims:
-        axes = [f"PC{i + 1} ({v * 100:.1f}%)" for i, v in enumerate(ev[: proj.dims])]
-    fig = scatter(proj.coords, keys, color=color, color_name=escape(color_name),
-                  hover=None if hover is None else (hover if rows is None else np.asarray(hover)[rows]),
-                  labels=own_order[: view.labels], highlight=highlight, query=query, neighbors=neighbours,
-                  title=escape(f"{emb.name or 'Embeddings'} · {proj.method.upper()} {proj.dims}-D") + share,
-                  note=note, present=present, axis_titles=axes)
-    return Content(title, figure=fig)
+        if color.dtype.kind not in "fiu":
+            colors = category_colors(full.metadata[view.color])
+    found = mapview.search(full, emb, view.query, regex=view.regex)
+    pins, _ = mapview.pin_rows(full, emb, view.highlight)
+    rows = full.indices(emb.keys) if emb is not full else None
+    spec = mapview.map_spec(emb, proj, color=color, colors=colors, color_name=color_name, regions=regions,
+                            hover=None if hover is None else (hover if rows is None else np.asarray(hover)[rows]),
+                            found=found, highlight=pins, n_words=view.labels, title=mapview.title(emb, proj),
+                            note=note, present=present, axis_titles=mapview.axis_titles(proj))
+    return Content(title, figure=mapview.draw(spec))
 
 
 # -- Analogies -------------------------------------------------------------------------------------
@@ -129,7 +136,7 @@ def analogies(view, emb, title, *, order, hover, trained, present) -> Content:
         proj = embviz.project(sub, map_method, dims)
         fig = parallelogram(proj.coords, sub.keys, triple_of(result.expression), result.top,
                             expected=result.expected, inputs=result.inputs, label_others=0,
-                            title=escape(f"{result.expression} on {map_method.upper()} of {len(sub):,} frequent words"))
+                            title=f"{result.expression} on {map_method.upper()} of {len(sub):,} frequent words")
     return Content(title, figure=fig, caption=f"{result.expression} → {answers}")
 
 
@@ -148,7 +155,7 @@ def compare(view, emb, title, *, order, hover, trained, present) -> Content:
     dims = 3 if _get(r, "dims", int, 2) == 3 else 2
     params = _get(r, "params", dict, {})
     part = emb.sample(n, method=sampling, by=by if sampling == "stratified" else None, seed=0)
-    projs = [embviz.project(part, m, dims, **_get(params, m, dict, {})) for m in methods]
+    projs = [_map_of(emb, part, m, dims, _get(params, m, dict, {})) for m in methods]  # shipped maps when there are
     projs = [projs[0]] + [embviz.align(projs[0], p) for p in projs[1:]]
     colour = r.get("colour") if isinstance(r.get("colour"), str) and r.get("colour") in part.metadata.columns else None
     values = part.metadata[colour].to_numpy() if colour else None
@@ -156,7 +163,7 @@ def compare(view, emb, title, *, order, hover, trained, present) -> Content:
     fig = make_subplots(rows=1, cols=len(projs), specs=[[{"type": kind}] * len(projs)], horizontal_spacing=0.02,
                         subplot_titles=[f"{p.method.upper()} · {p.seconds:.1f} s" for p in projs])
     for j, p in enumerate(projs, 1):
-        one = scatter(p.coords, part.keys, color=values, color_name=escape(colour or ""), present=present)
+        one = scatter(p.coords, part.keys, color=values, color_name=colour or "", present=present)
         for t in one.data:
             t.showlegend = j == 1 and t.showlegend is not False
             t.legendgroup = t.name
@@ -174,54 +181,70 @@ def compare(view, emb, title, *, order, hover, trained, present) -> Content:
 
 # -- Clusters --------------------------------------------------------------------------------------
 def clusters(view, emb, title, *, order, hover, trained, present) -> Content:
-    import embviz
-    from embviz.clustering import cluster
+    """The Clusters map as the page draws it: islands of the map (the shipped regions of a shipped
+    map) or a clustering of the vectors, named by frequent central members, compact islands shaded."""
+    from embviz import mapview
+    from embviz.clustering import cluster, default_min_cluster_size
     from embviz.figures.clusters import cluster_map
+    from embviz.layout import plan_map
 
     s = view.settings
-    method = _get(s, "method", str, "kmeans", ("kmeans", "hdbscan", "agglomerative"))
-    if method == "kmeans":
-        params = {"k": "auto"} if _get(s, "auto_k", bool, False) else {"k": _get(s, "k", int, min(20, len(emb) - 1))}
-    elif method == "hdbscan":
-        params = {"min_cluster_size": _get(s, "min_cluster_size", int, 15), "min_samples": _get(s, "min_samples", int, 10)}
-    else:
-        params = {"k": _get(s, "agg_k", int, min(20, len(emb) - 1))}
-    space = _get(s, "space", str, "original", ("original", "projected"))
-    map_method = _get(s, "projection", str, "pca", ("pca", "tsne", "umap"))
+    method = _get(s, "method", str, "islands", ("islands", "kmeans", "hdbscan", "agglomerative"))
+    map_method = _get(s, "projection", str, "tsne", ("pca", "tsne", "umap"))
     dims = 3 if _get(s, "dims", int, 2) == 3 else 2
     part, note = emb, ""
-    if map_method != "pca" and len(emb) > CLUSTER_SAMPLE:
+    if not mapview.shipped_whole(emb, map_method, 2) and map_method != "pca" and len(emb) > CLUSTER_SAMPLE:
         part = emb.sample(max(500, min(len(emb), _get(s, "map_points", int, CLUSTER_SAMPLE))), method="random", seed=0)
         note = f"random sample of {len(part):,} of {len(emb):,} words"
-    proj = embviz.project(part, map_method, dims)
-    if space == "original":
-        result = cluster(emb, method, "original", **params)
-        labels = np.asarray(result.labels)
-        labels = labels[emb.indices(part.keys)] if part is not emb else labels
+    flat = _map_of(emb, part, map_method, 2, {})
+    if method == "islands":
+        mcs = _get(s, "island_size", int, default_min_cluster_size(len(part)))
+        shipped = _regions_of(emb, part, flat) if part is emb and mcs == default_min_cluster_size(len(part)) else None
+        labels = shipped.labels if shipped is not None else cluster(
+            part, "hdbscan", "projected", coords=flat.coords, cluster_selection_method="leaf", min_cluster_size=mcs,
+            min_samples=_get(s, "island_samples", int, 10)).labels
     else:
-        result = cluster(part, method, "projected", coords=proj.coords, **params)
-        labels = np.asarray(result.labels)
-    selected = s.get("selected") if isinstance(s.get("selected"), int) and s.get("selected") in result.names else None
-    what = f"{method} on {'the map' if space == 'projected' else 'cosine'} · map: {map_method.upper()} {dims}-D"
-    fig = cluster_map(proj.coords, part.keys, labels, {k: escape(v) for k, v in result.names.items()},
-                      selected=selected, note=" · ".join(x for x in (what, note) if x),
-                      hulls=_get(s, "hulls", bool, True))
-    sil = "—" if result.silhouette is None else f"{result.silhouette:.3f}"
-    return Content(title, figure=fig, metrics=[("clusters", str(result.n_clusters)), ("silhouette", sil)])
+        if method == "kmeans":
+            params = {"k": "auto"} if _get(s, "auto_k", bool, False) else {"k": _get(s, "k", int, min(50, len(emb) - 1))}
+        elif method == "hdbscan":
+            params = {"min_cluster_size": _get(s, "min_cluster_size", int, 15), "min_samples": _get(s, "min_samples", int, 10)}
+        else:
+            params = {"k": _get(s, "agg_k", int, min(20, len(emb) - 1))}
+        labels = np.asarray(cluster(emb, method, "original", **params).labels)
+        labels = labels[emb.indices(part.keys)] if part is not emb else labels
+    regions, _ = mapview.group_regions(part, flat.coords, labels)
+    names = dict(enumerate(regions.names))
+    drawn = flat if dims == 2 else _map_of(emb, part, map_method, 3, {})
+    what = f"{method} · map: {map_method} {dims}-D" + (f" · {note}" if note else "")
+    plan = None
+    if dims == 2:
+        legend = [f"{n} ({int(k):,})" for n, k in zip(regions.names, regions.sizes)] + ["noise"]
+        plan = plan_map(drawn.coords, part.keys, title="", note=what, legend_texts=legend, present=present,
+                        regions=regions, n_words=0)
+    fig = cluster_map(drawn.coords, part.keys, regions.labels, names, note=what, regions=regions, plan=plan)
+    return Content(title, figure=fig, metrics=[("groups", str(regions.n_regions))])
 
 
 # -- Train -----------------------------------------------------------------------------------------
 def train(view, emb, title, *, order, hover, trained, present) -> Content:
-    from embviz.figures.training import learning_animation
+    from embviz.figures.training import groups_animation, learning_animation
+    from embviz.groups import semantic_groups
     from embviz.train import learning_trajectory
 
     if trained is None or not getattr(trained, "snapshots", None):
         return Content(title, warning="This view shows a model trained in the session that saved it; train "
                                       "one on the Train page (and save the view again) to show it here.")
+    chosen = [g for g in _get(view.settings, "groups", list, []) if isinstance(g, str)]
+    found = semantic_groups(trained.snapshot_keys)
+    groups = {g: found[g] for g in chosen if g in found}
+    if groups:  # watch it learn: the groups gather
+        traj = learning_trajectory(trained, [w for ws in groups.values() for w in ws], n=300)
+        return Content(title, figure=groups_animation(traj.coords, traj.keys, groups),
+                       caption="Press ▶ to watch the groups gather from noise (snapshots aligned by Procrustes).")
     words = [w.strip().lower() for w in _get(view.settings, "words", str, "").split(",") if w.strip()]
     traj = learning_trajectory(trained, words, n=300)
     shown = [w for w in words if w in traj.keys]
-    fig = learning_animation(traj.coords, [escape(k) for k in traj.keys], highlight=[escape(w) for w in shown])
+    fig = learning_animation(traj.coords, traj.keys, highlight=shown)  # the figure escapes keys
     return Content(title, figure=fig, caption="Press ▶ to watch the words travel from noise into their "
                                               "neighbourhoods (snapshots aligned by Procrustes).")
 

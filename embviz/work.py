@@ -33,11 +33,13 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -96,18 +98,19 @@ class Job:
         return f"<Job {self.id} {self.label} {self.state} waiters={len(self._subs)}>"
 
     # waiters
-    def subscribe(self) -> int:
-        """Register a waiter; returns its token (give it back to :meth:`unsubscribe`)."""
+    def subscribe(self, hold: bool = False) -> int:
+        """Register a waiter; returns its token (give it back to :meth:`unsubscribe`). A held
+        waiter (``hold=True``: the server's own work, such as its warm-up) needs no :meth:`touch`."""
         with self.pool._lock:
             token = next(self._tokens)
-            self._subs[token] = time.monotonic()
+            self._subs[token] = math.inf if hold else time.monotonic()
             self._orphaned = None
             return token
 
     def touch(self, token: int) -> None:
         """Renew a waiter's lease (a waiter silent for ``pool.lease`` seconds counts as gone)."""
         with self.pool._lock:
-            if token in self._subs:
+            if self._subs.get(token, math.inf) != math.inf:
                 self._subs[token] = time.monotonic()
 
     def unsubscribe(self, token: int) -> None:
@@ -213,7 +216,7 @@ class Pool:
         self._inflight: dict[str, Job] = {}
         self._slots: list[Slot | None] = [None] * self.workers
         self._closed = False
-        self.counts = {"submitted": 0, "shared": 0, "cancelled": 0, "killed": 0, "recycled": 0}
+        self.counts = {"submitted": 0, "shared": 0, "cancelled": 0, "killed": 0, "lost": 0, "recycled": 0}
         threading.Thread(target=self._watch, daemon=True, name="embviz-work-watch").start()
 
     def __repr__(self) -> str:
@@ -315,8 +318,10 @@ class Pool:
                     slot.stop.set()
 
     def _ended(self, slot: Slot, job: Job, future) -> None:
-        """A worker finished ``job`` (loky's callback thread)."""
+        """A worker finished ``job`` (loky's callback thread, or :meth:`_watch` for a lost worker)."""
         with self._lock:
+            if job.done() or slot.job is not job:  # already ended: the watch found its worker gone
+                return
             if self._inflight.get(job.key) is job:
                 del self._inflight[job.key]
             replace_slot = False
@@ -375,6 +380,12 @@ class Pool:
                     log.warning("%s did not stop within %.0f s: killing its worker", job.label, self.grace)
                     self.counts["killed"] += 1
                     slot.kill()
+                elif slot.lost(now):
+                    log.error("%s: its worker process is gone and the pool was not told; failing the job", job.label)
+                    self.counts["lost"] += 1
+                    gone = Future()
+                    gone.set_exception(WorkerLost("loky never reported its end"))
+                    self._ended(slot, job, gone)
                 elif slot.pid and slot.rss() > 3 * self.rss_limit:  # the running worker's memory
                     job._lost = WorkerLost(f"{job.label} used more than {3 * self.rss_limit / 2**20:,.0f} MB "
                                            f"of memory and was stopped ({ENV_RSS_MB} sets the limit).")

@@ -157,6 +157,19 @@ def test_serve_command_binds_localhost_unless_network(npz):
     assert cli.serve_command(args)[0][cmd.index("--server.address") + 1] == "0.0.0.0"
 
 
+def test_serve_runs_from_the_checkout_with_paths_made_absolute(monkeypatch, tmp_path):
+    """The server runs in the checkout (its .streamlit/config.toml applies wherever the command is
+    typed), so relative folders in the settings are resolved against where it was typed."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EMBVIZ_CACHE", "cache-here")
+    monkeypatch.setenv("EMBVIZ_DATA_DIRS", f"a{os.pathsep}{tmp_path / 'b'}")
+    _, env = cli.serve_command(cli.build_parser().parse_args(["serve"]))
+    assert env["EMBVIZ_CACHE"] == str(tmp_path / "cache-here")
+    assert env["EMBVIZ_DATA_DIRS"].split(os.pathsep) == [str(tmp_path / "a"), str(tmp_path / "b")]
+    config = (Path(cli.dashboard_path()).parent / ".streamlit" / "config.toml").read_text()
+    assert "postScriptGC = false" in config and "disconnectedSessionTTL" in config
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

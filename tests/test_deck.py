@@ -190,8 +190,28 @@ def test_morph_only_between_the_same_points(blobs):
     fewer = scatter(blobs.vectors[:200, 2:4], blobs.keys[:200], labels=np.arange(10))
     other_labels = scatter(blobs.vectors[:, 2:4], blobs.keys, labels=np.arange(11))
     coloured = scatter(blobs.vectors[:, 2:4], blobs.keys, labels=np.arange(10), color=blobs.metadata["group"])
-    for fig in (fewer, other_labels, coloured, go.Figure(go.Bar(x=[1], y=[1]))):
+    for fig in (fewer, coloured, go.Figure(go.Bar(x=[1], y=[1]))):
         assert not style.can_morph(a, fig) and style.morph(a, fig) is None
+    assert style.can_morph(a, other_labels)  # the words move; the new labels are in place at the end
+
+
+def test_a_layer_only_one_map_has_does_not_stop_the_morph(blobs):
+    from embviz.figures.scatter import scatter
+
+    a = scatter(blobs.vectors[:, :2], blobs.keys, labels=np.arange(10))
+    b = scatter(blobs.vectors[:, 2:4], blobs.keys, labels=np.arange(10))
+    names = go.Scatter(x=[0.0, 1.0], y=[0.0, 1.0], mode="text", text=["north", "south"], name="regions")
+    with_regions = go.Figure(a).add_trace(names)
+    assert style.can_morph(with_regions, b)  # the region names of one map go at the end
+    spec = style.morph(b, go.Figure(b).add_trace(names).update_traces(selector={"name": "words"}))
+    assert spec is None  # nothing moved
+    spec = style.morph(a, go.Figure(b).add_trace(names))
+    assert [t["name"] for t in spec["from"]] == [t.name or "" for t in b.data] + ["regions"]
+    start = np.frombuffer(base64.b64decode(spec["from"][-1]["x"]), np.float32)
+    np.testing.assert_array_equal(start, [0.0, 1.0])  # a new layer starts where it ends
+    np.testing.assert_array_equal(np.frombuffer(base64.b64decode(spec["from"][0]["x"]), np.float32), a.data[0].x)
+    few = go.Figure(go.Scatter(x=[0.0], y=[0.0], name="lonely"))
+    assert not style.can_morph(few, b)  # too few of the new map's points were on the old one
 
 
 # -- contents --------------------------------------------------------------------------------------

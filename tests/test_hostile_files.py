@@ -5,7 +5,9 @@ Every file either raises a named error (the child reports type and message) or l
 none may take more than ``CEILING_MB`` of peak resident memory (a child that only imports embviz
 takes about 110 MB; a CSV bomb, parsed by pandas, ``CSV_CEILING_MB``) or ``LOAD_SECONDS`` of CPU
 for the load itself (CPU time, so that other work on the machine does not fail the test; the
-slowest file takes under 2 s). A child still running after
+slowest file, 64 MiB of projector rows parsed by NumPy before the decompression limit stops it,
+takes 4.5–5.5 s on the 2-core machines here: the bound catches a hang or a quadratic parse, not a
+slower machine). A child still running after
 ``KILL_SECONDS`` of wall time is killed with its process group.
 
 The files are written the way other tools write them (gzip, NumPy, pandas, pyarrow, gensim,
@@ -36,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TIME = "/usr/bin/time"
 CEILING_MB = 400
 CSV_CEILING_MB = 550  # pandas tokenises what it has read, ~6 bytes per byte, before the limit stops it
-LOAD_SECONDS = 5.0
+LOAD_SECONDS = 10.0
 KILL_SECONDS = 30.0
 MIB = 1 << 20
 

@@ -58,3 +58,17 @@ def test_approximate_knn_has_high_recall(rng):
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, approx)])
     assert recall > 0.9
     assert not (approx == np.arange(len(x))[:, None]).any()  # self excluded
+
+
+def test_top_k_on_unit_rows_skips_normalising_and_agrees():
+    from embviz.neighbors import normalize_rows, top_k
+
+    rng = np.random.default_rng(3)
+    base, q = rng.normal(size=(300, 16)).astype(np.float32), rng.normal(size=(7, 16)).astype(np.float32)
+    want = top_k(q, base, 5)
+    got = top_k(q, normalize_rows(base), 5, base_is_unit=True)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-6)
+    raw = top_k(q, base * 3.0, 5, base_is_unit=True)  # the caller's promise is taken: products unscaled
+    direct = np.sort(normalize_rows(q) @ (base * 3.0).T, axis=1)[:, ::-1][:, :5]
+    np.testing.assert_allclose(raw[1], direct, rtol=1e-5)

@@ -33,6 +33,14 @@ def serve_command(args) -> tuple[list[str], dict[str, str]]:
         env["EMBVIZ_FILE"] = str(path)
     if not 0 < args.port < 65536:
         raise ParameterError("embviz serve", "--port", "in 1..65535", args.port)
+    from .. import cache, datasets
+    from ..app import security
+
+    # settings that name folders, made absolute: the server runs in the checkout (cmd_serve)
+    for name in (cache.ENV, datasets.DATA_DIR_ENV, security.DATA_DIRS_ENV):
+        if env.get(name):
+            env[name] = os.pathsep.join(str(Path(p).expanduser().resolve()) if p else p
+                                        for p in env[name].split(os.pathsep))
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
            "--server.address", "0.0.0.0" if args.network else "127.0.0.1", "--server.port", str(args.port),
            "--browser.gatherUsageStats", "false"]
@@ -66,6 +74,8 @@ def cmd_serve(args) -> int:
               f"on port {args.port}; it has no login.", file=sys.stderr)
     host = "0.0.0.0" if args.network else "localhost"
     _say(args, f"embviz dashboard on http://{host}:{args.port}  (Ctrl-C to stop)")
-    return subprocess.call(cmd, env=env)
+    # from the checkout, so that its .streamlit/config.toml (upload limit, XSRF, session TTL, no
+    # garbage collection after every run) applies wherever the command is typed
+    return subprocess.call(cmd, env=env, cwd=dashboard_path().parent)
 
 

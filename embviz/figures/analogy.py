@@ -4,7 +4,8 @@
 over given 2-D or 3-D coordinates: annotations with arrowheads in 2-D, line segments with cones in
 3-D; :func:`analogy_figure` draws it on a local view (PCA fitted to the words involved and their
 nearest neighbours, :func:`embviz.reduce.pca.analogy_view`). Figures only draw: coordinates and the
-neighbour table (:func:`embviz.faithfulness.neighbour_comparison`) come from the package.
+neighbour table (:func:`embviz.faithfulness.neighbour_comparison`) come from the package; words and
+titles from data are escaped (:mod:`embviz.figures.text`).
 
 >>> import numpy as np
 >>> coords = np.array([[0, 0], [0, 1], [1, 0], [1, 1], [5, 5]], dtype=float)
@@ -24,6 +25,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..errors import ParameterError
+from .text import escape, escape_all
 
 INPUT_COLOR = "#4C78A8"
 RESULT_COLOR = "#E4572E"
@@ -164,22 +166,23 @@ def parallelogram(
                     y=seg[:, 1],
                     z=seg[:, 2],
                     mode="lines",
-                    name=f"{p} → {q}",
+                    name=escape(f"{p} → {q}"),
                     line=dict(color=color, width=7),
                     hoverinfo="skip",
                     showlegend=False,
                 )
             )
             fig.add_trace(_cone(at[p], at[q], color, 0.06 * span))
-    _layout(fig, dims, title, axis_titles, height)
+    _layout(fig, dims, escape(title) if title else "", [escape(t) for t in axis_titles] if axis_titles else None,
+            height)
     return fig
 
 
 def _add_points(fig, xy, names, dims, trace_name, color, size, *, labels=frozenset(), symbol="circle"):
     if len(xy) == 0:
         return
-    text = [n if n in labels else "" for n in names]
-    common = dict(name=trace_name, text=text, hovertext=list(names), hoverinfo="text", showlegend=True)
+    text = [escape(n) if n in labels else "" for n in names]  # words from data, as Plotly text
+    common = dict(name=trace_name, text=text, hovertext=escape_all(names), hoverinfo="text", showlegend=True)
     faint = trace_name == "other words"
     marker = dict(
         color=color,
@@ -309,7 +312,7 @@ def neighbour_map(
             mode="markers",
             name="other words",
             marker=dict(color=CONTEXT_COLOR, size=5),
-            hovertext=[keys[i] for i in near],
+            hovertext=escape_all([keys[i] for i in near]),
             hoverinfo="text",
         )
     )
@@ -332,7 +335,7 @@ def neighbour_map(
                 y=xy[:, 1],
                 mode="markers+text",
                 name=f"{status} ({len(part)})",
-                text=list(part["key"]),
+                text=escape_all(part["key"]),
                 textposition="top center",
                 marker=dict(color=color, size=10, line=dict(width=1, color="white")),
                 textfont=dict(color=color),
@@ -343,12 +346,12 @@ def neighbour_map(
             x=[c[0]],
             y=[c[1]],
             mode="markers+text",
-            name=word,
-            text=[word],
+            name=escape(word),
+            text=[escape(word)],
             textposition="bottom center",
             marker=dict(color="#111111", size=13, symbol="star"),
             textfont=dict(size=15),
         )
     )
-    _layout(fig, 2, f"Neighbours of “{word}”: in the space vs on the map", ["x", "y"], height)
+    _layout(fig, 2, escape(f"Neighbours of “{word}”: in the space vs on the map"), ["x", "y"], height)
     return fig

@@ -26,6 +26,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..errors import ParameterError
+from .text import escape, escape_all
 
 # 24 distinguishable colours (Plotly's "Dark24" then "Light24" family), cycled beyond
 PALETTE = [
@@ -57,6 +58,7 @@ def cluster_map(
     height: int | None = None,
     regions=None,
     plan=None,
+    legend: bool = True,
 ) -> go.Figure:
     """The map (N × 2 or N × 3 ``coords``) with one coloured trace per cluster.
 
@@ -66,10 +68,12 @@ def cluster_map(
     picture) and ``centre_labels`` writes each name at the cluster's median. ``selected`` draws
     one cluster on top with bigger markers and dims the others.
 
+    ``legend=False`` leaves the legend out (a projector: the names are on the map).
+
     ``regions`` (:func:`embviz.regions.describe` of these labels on this map) and ``plan``
     (:func:`embviz.layout.plan_map` with those regions, 2-D): only *compact* clusters are shaded,
     with the regions' outlines, and the names are the plan's placed labels (never overlapping)
-    instead of text at every centre.
+    instead of text at every centre. Keys, names, ``title`` and ``note`` are escaped here.
     """
     coords = np.asarray(coords, dtype=np.float32)
     labels = np.asarray(labels)
@@ -83,7 +87,8 @@ def cluster_map(
     missing = [c for c in ids if c not in names]
     if missing:
         raise ParameterError("cluster_map", "names", "a name for every cluster label", missing[:5])
-    hover = np.asarray(keys, dtype=object)
+    hover = escape_all(keys)
+    names = {c: escape(names[c]) for c in ids}  # names from data, as Plotly text (and below, the plan's)
     size = (7.0 if n < 2_000 else 5.0 if n < 10_000 else 4.0) * (0.6 if dims == 3 else 1.0)
     fig = go.Figure()
     if (labels < 0).any():
@@ -106,7 +111,9 @@ def cluster_map(
                 fig.add_trace(_hull_trace(hull, c, names[c], emphasised=selected == c))
     if centre_labels and ids and plan is None:
         fig.add_trace(_centre_text(coords, labels, ids, names, dims))
-    _layout(fig, dims, title, note, height, n, plan)
+    _layout(fig, dims, escape(title) if title else "", escape(note) if note else "", height, n, plan)
+    if not legend:
+        fig.update_layout(showlegend=False)
     if plan is not None:
         from .scatter import label_annotations
 
@@ -229,7 +236,7 @@ def cluster_strength(
     ['silhouette', 'map agreement']
     """
     ids = sorted(names)
-    labels = [_short(names[c], 3) for c in ids]
+    labels = [escape(_short(names[c], 3)) for c in ids]
     fig = go.Figure()
     fig.add_trace(go.Bar(y=labels, x=[silhouette.get(c, np.nan) for c in ids], orientation="h",
                          name="silhouette", marker_color="#4C78A8"))

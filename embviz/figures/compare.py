@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 
 from ..errors import ParameterError
 from .scatter import BASE_COLOR, FONT, OTHER_COLOR, PALETTE
+from .text import escape, escape_all
 
 METHOD_COLORS = ["#4C78A8", "#E45756", "#54A24B", "#B279A2"]
 
@@ -57,26 +58,29 @@ def recall_curve(curves: dict[str, dict[int, float]], *, title: str = "kNN recal
     all_ks = sorted({k for points in curves.values() for k in points})
     for i, (method, points) in enumerate(curves.items()):
         ks = sorted(points)
-        fig.add_trace(go.Scatter(x=ks, y=[points[k] for k in ks], mode="lines+markers", name=method,
+        name = escape(method)
+        fig.add_trace(go.Scatter(x=ks, y=[points[k] for k in ks], mode="lines+markers", name=name,
                                  line={"color": METHOD_COLORS[i % len(METHOD_COLORS)], "width": 2.5},
-                                 hovertemplate=f"{method}<br>k = %{{x}}<br>recall %{{y:.3f}}<extra></extra>"))
-    fig.update_layout(title=title, font={"family": FONT}, xaxis_title="k (neighbours)", yaxis_title="kNN recall",
+                                 hovertemplate=f"{name}<br>k = %{{x}}<br>recall %{{y:.3f}}<extra></extra>"))
+    fig.update_layout(title=escape(title), font={"family": FONT}, xaxis_title="k (neighbours)", yaxis_title="kNN recall",
                       yaxis={"range": [0, 1]}, xaxis={"type": "log", "tickvals": all_ks}, height=340,
                       margin={"l": 50, "r": 20, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.25}, template="plotly_white")
     return fig
 
 
-def _colours(values: Sequence | None, n: int) -> list[str] | np.ndarray | str:
-    """Per-point colours: categories get the palette (the 12 most common), numbers stay numbers."""
+def _colours(values: Sequence | None, n: int, colors: dict | None = None) -> list[str] | np.ndarray | str:
+    """Per-point colours: categories by ``colors`` (value -> colour, e.g. the whole table's
+    :func:`embviz.colors.category_colors`; default: the 12 most common here), numbers stay numbers."""
     if values is None:
         return BASE_COLOR
     arr = np.asarray(values)
     if arr.dtype.kind in "fiu":
         return arr.astype(np.float32)
     labels = pd.Series(arr.astype(str))
-    top = labels.value_counts().index[: len(PALETTE)]
-    lookup = {v: PALETTE[i] for i, v in enumerate(top)}
-    return [lookup.get(v, OTHER_COLOR) for v in labels]
+    if colors is None:
+        top = labels.value_counts().index[: len(PALETTE)]
+        colors = {v: PALETTE[i] for i, v in enumerate(top)}
+    return [colors.get(v, OTHER_COLOR) for v in labels]
 
 
 def transition(
@@ -85,6 +89,7 @@ def transition(
     keys: Sequence[str],
     *,
     color: Sequence | None = None,
+    colors: dict | None = None,
     start_name: str = "",
     end_name: str = "",
     steps: int = 12,
@@ -92,7 +97,9 @@ def transition(
 ) -> go.Figure:
     """An animated 2-D scatter that moves every point from ``start`` to ``end`` (aligned first).
 
-    Frames are eased straight-line interpolations; Play and a slider drive them.
+    Frames are eased straight-line interpolations; Play and a slider drive them. ``color``: per
+    point, categories (coloured by ``colors`` when given) or numbers. Frames carry only
+    positions: the points' text and colours are sent once.
     """
     from ..reduce.align import interpolate
 
@@ -100,17 +107,18 @@ def transition(
     if start.shape != end.shape or start.ndim != 2 or start.shape[1] != 2:
         raise ParameterError("transition", "end", f"an N × 2 array like the start {start.shape}", end.shape)
     frames_xy = interpolate(start, end, steps)
+    start_name, end_name = escape(start_name), escape(end_name)
     names = [start_name or "start"] + [f"{i}" for i in range(1, steps - 1)] + [end_name or "end"]
-    colours = _colours(color, len(start))
+    colours = _colours(color, len(start), colors)
     marker = {"size": 4, "color": colours, "opacity": 0.75}
     if isinstance(colours, np.ndarray):
         marker.update(colorscale="Viridis", showscale=False)
 
     def trace(xy):
-        return go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", marker=marker, text=list(keys),
+        return go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", marker=marker, text=escape_all(keys),
                           hovertemplate="%{text}<extra></extra>", showlegend=False)
 
-    frames = [go.Frame(data=[trace(xy)], name=name) for xy, name in zip(frames_xy, names)]
+    frames = [go.Frame(data=[go.Scatter(x=xy[:, 0], y=xy[:, 1])], name=name) for xy, name in zip(frames_xy, names)]
     lo = np.minimum(start.min(axis=0), end.min(axis=0))
     hi = np.maximum(start.max(axis=0), end.max(axis=0))
     pad = (hi - lo) * 0.05 + 1e-6

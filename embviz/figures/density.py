@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
+from .text import escape, escape_all
 
 
 def _as_xy(coords) -> np.ndarray:
@@ -111,7 +112,7 @@ def density_figure(
     _add_points(fig, xy, shown, labels, keys)
     where = "in view" if (x_range or y_range) else "in all"
     fig.update_layout(
-        title=title or f"{len(rows):,} points {where}; {len(shown):,} drawn as markers",
+        title=escape(title) if title else f"{len(rows):,} points {where}; {len(shown):,} drawn as markers",
         xaxis={"range": list(extent[0]), "title": "x"}, yaxis={"range": list(extent[1]), "title": "y"},
         dragmode="zoom", legend={"itemsizing": "constant"}, margin={"l": 40, "r": 10, "t": 50, "b": 40},
         plot_bgcolor="white",
@@ -130,7 +131,7 @@ def _span(values: np.ndarray) -> tuple[float, float]:
 def _add_points(fig, xy: np.ndarray, shown: np.ndarray, labels, keys) -> None:
     import plotly.graph_objects as go
 
-    text = None if keys is None else np.asarray(keys, dtype=object)[shown]
+    text = None if keys is None else escape_all(np.asarray(keys, dtype=object)[shown])
     common = {"mode": "markers", "hovertemplate": "%{text}<extra></extra>" if text is not None else None}
     if labels is None:
         fig.add_trace(go.Scattergl(x=xy[shown, 0], y=xy[shown, 1], customdata=shown, text=text, name="points",
@@ -141,5 +142,5 @@ def _add_points(fig, xy: np.ndarray, shown: np.ndarray, labels, keys) -> None:
     for value in pd.unique(values):
         pick = values == value
         fig.add_trace(go.Scattergl(x=xy[shown[pick], 0], y=xy[shown[pick], 1], customdata=shown[pick],
-                                   text=None if text is None else text[pick], name=str(value),
+                                   text=None if text is None else text[pick], name=escape(value),
                                    marker={"size": 4, "opacity": 0.8}, **common))

@@ -24,8 +24,8 @@ carries its row number in ``customdata`` so a selection maps back to the data.
 """
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
+from functools import cache, partial
 
 import numpy as np
 import plotly.graph_objects as go
@@ -34,7 +34,13 @@ from ..colors import OTHER_COLOR, PALETTE, category_colors
 from ..errors import ParameterError
 from ..labels import BORDER, LABEL_FONT
 from ..layout import legend_entries, marker_sizes
+from .text import escape, escape_all
 
+# Plotly checks every property of every trace as it is set, and copies the arrays it checks: for a
+# map of 20,000 words that was 40 % of a search's server time (65 of 168 ms). The map is built
+# unchecked; tests/test_scatter_validate.py draws every kind of map with VALIDATE on and
+# compares, so a property Plotly does not know still fails a test, not a user.
+VALIDATE = False
 BASE_COLOR = "#5B7DB1"
 HIGHLIGHT_COLOR = "#7B2CBF"
 QUERY_COLOR = "#E4572E"
@@ -51,6 +57,7 @@ LABEL_STYLE = {  # kind -> text colour, background (the halo that keeps text rea
     "query": (QUERY_COLOR, "rgba(255,255,255,0.9)"),
     "neighbor": (NEIGHBOR_COLOR, "rgba(255,255,255,0.8)"),
     "match": (HIGHLIGHT_COLOR, "rgba(255,255,255,0.8)"),
+    "placed": ("#10231A", "rgba(255,255,255,0.85)"),
 }
 
 
@@ -73,6 +80,8 @@ def scatter(
     colors: Mapping[str, str] | None = None,
     regions=None,
     plan=None,
+    dragmode: str | None = None,
+    overlay=None,
 ) -> go.Figure:
     """A scatter of ``coords`` (N × 2 or N × 3) named by ``keys``.
 
@@ -84,7 +93,13 @@ def scatter(
     points muted. ``plan`` (:class:`embviz.layout.MapLabels`, 2-D only): placed labels, drawn
     instead of ``labels`` and of the marker texts; its canvas sets height, margins and ranges.
     ``note`` is written on the figure (e.g. "random sample of 20,000 of 50,000 points").
-    ``present`` makes fonts and markers large enough for a projector.
+    ``present`` makes fonts and markers large enough for a projector. ``dragmode``: Plotly's
+    (default ``"lasso"`` in 2-D). Every text from data (keys, categories, ``color_name``,
+    ``title``, ``note``, axis titles, region names) is escaped here; ``hover`` is Plotly text as
+    :func:`embviz.figures.text.hover_text` builds it (escaped keys when not given). ``overlay``
+    (:class:`embviz.mapplace.Overlay`): placed new points, drawn on top as open diamonds, one
+    trace per confidence level (colour and opacity from :data:`embviz.mapplace.STYLE`; no
+    ``customdata``: they are not rows of the map); their labels come in ``plan``.
     """
     coords = np.asarray(coords, dtype=np.float32)
     if coords.ndim != 2 or coords.shape[1] not in (2, 3):
@@ -95,32 +110,37 @@ def scatter(
     if regions is not None and len(regions.labels) != n:
         raise ParameterError("scatter", "regions", f"regions of these {n} points", len(regions.labels))
     plan = plan if dims == 2 else None
-    hover = _as_text(keys if hover is None else hover)
+    hover = _as_text(escape_all(keys) if hover is None else hover)
+    safe = escape_all(keys)  # keys as Plotly text (names, labels)
     marks = marker_sizes(n, dims, present)
     size = marks["point"]
-    fig = go.Figure()
+    fig = go.Figure(_validate=VALIDATE)
     if regions is not None and dims == 2:
         named = None if plan is None else {lab.region for lab in plan.labels if lab.kind == "region"}
         for trace in _region_areas(regions, named):
             fig.add_trace(trace)
     focus = bool(len(highlight)) or query is not None
     fade = DIMMED if focus else MUTED if regions is not None or plan is not None else 1.0
-    for trace in _base_traces(coords, hover, color, color_name, size, fade, colors):
+    for trace in _base_traces(coords, hover, color, escape(color_name), size, fade, colors):
         fig.add_trace(trace)
     label_rows = _rows(labels, n)
     if label_rows.size and plan is None:
-        fig.add_trace(_text_trace(coords, keys, label_rows, "labels", present))
+        fig.add_trace(_text_trace(coords, safe, label_rows, "labels", present))
     if regions is not None and dims == 3:
         fig.add_trace(_region_names_3d(regions, present))
     texts = plan is None  # with a plan, every label is an annotation placed by the package
     hl = _rows(highlight, n)
     if hl.size:
         fig.add_trace(_points(coords, hl, hover, "matches", size=marks["match"], color=HIGHLIGHT_COLOR,
-                              text=keys if texts else None, line=True, font=20 if present else 14))
+                              text=safe if texts else None, line=True, font=20 if present else 14))
     if query is not None:
-        for trace in _neighbor_traces(coords, keys, hover, int(query), _rows(neighbors, n), marks, present, texts):
+        for trace in _neighbor_traces(coords, safe, hover, int(query), _rows(neighbors, n), marks, present, texts):
             fig.add_trace(trace)
-    _layout(fig, dims, title, note, axis_titles, present, height, n, plan)
+    if overlay is not None:
+        for trace in _overlay_traces(overlay, dims, marks):
+            fig.add_trace(trace)
+    _layout(fig, dims, escape(title) if title else "", escape(note) if note else "",
+            [escape(t) for t in axis_titles] if axis_titles else None, present, height, n, plan, dragmode)
     if plan is not None:
         _annotate(fig, plan, marks)
     return fig
@@ -144,7 +164,8 @@ def _marker_size(n: int, dims: int, present: bool) -> float:
 
 
 def _cls(dims: int):
-    return go.Scattergl if dims == 2 else go.Scatter3d
+    """The trace class (unchecked unless :data:`VALIDATE`)."""
+    return partial(go.Scattergl if dims == 2 else go.Scatter3d, _validate=VALIDATE)
 
 
 def _xyz(coords: np.ndarray, rows: np.ndarray | None = None) -> dict:
@@ -183,12 +204,12 @@ def _category_traces(coords, hover, values, size, cls, common, fade, colors=None
         rows = np.flatnonzero(values == value).astype(np.int32)
         traces.append(cls(**_xyz(coords, rows), hovertext=hover[rows], customdata=rows,
                           marker=dict(size=size, color=colors[value], opacity=0.7 * fade),
-                          name=str(value), **common))
+                          name=escape(value), **common))
     rest = np.flatnonzero(~np.isin(values, shown)).astype(np.int32)
     if rest.size:
         traces.insert(0, cls(**_xyz(coords, rest), hovertext=hover[rest], customdata=rest,
                              marker=dict(size=size, color=OTHER_COLOR, opacity=0.5 * fade),
-                             name=rest_name, **common))
+                             name=escape(rest_name), **common))
     return traces
 
 
@@ -235,9 +256,31 @@ def _neighbor_traces(coords, keys, hover, query, nbrs, marks, present, texts=Tru
     star = _points(coords, q, hover, keys[query], size=marks["star"], color=QUERY_COLOR,
                    text=keys if texts or dims == 3 else None,
                    line=True, symbol="star" if dims == 2 else "diamond")
-    if dims == 2 and texts:
+    if texts or dims == 3:  # the searched word in its colour, larger than any other label
         star.textfont = dict(color=QUERY_COLOR, size=30 if present else 18)
     traces.append(star)
+    return traces
+
+
+def _overlay_traces(overlay, dims: int, marks: dict) -> list:
+    from ..mapplace import LEVELS, STYLE, legend_name
+
+    xy = np.asarray(overlay.coords, dtype=np.float32)
+    if xy.ndim != 2 or xy.shape[1] != dims or len(xy) != len(overlay.keys):
+        raise ParameterError("scatter", "overlay", f"placed points with {dims} coordinates and a key each", xy.shape)
+    levels = np.asarray(overlay.confidence, dtype=object)
+    hover = _as_text(overlay.hover)
+    traces = []
+    for level in LEVELS:
+        rows = np.flatnonzero(levels == level)
+        if not rows.size:
+            continue
+        color, opacity = STYLE[level]
+        size = marks["match"] + 3 if dims == 2 else marks["neighbor"]
+        traces.append(_cls(dims)(**_xyz(xy, rows), mode="markers", hovertext=hover[rows], name=legend_name(level),
+                                 hovertemplate="%{hovertext}<extra></extra>", opacity=opacity,
+                                 marker=dict(size=size, color=color, symbol="diamond-open",
+                                             line=dict(color=color, width=2.5))))
     return traces
 
 
@@ -256,7 +299,7 @@ def _region_areas(regions, named=None) -> list:
         ys += [*map(float, ring[:, 1]), None]
     if not xs:
         return []
-    return [go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=REGION_FILL,
+    return [go.Scatter(_validate=VALIDATE, x=xs, y=ys, mode="lines", fill="toself", fillcolor=REGION_FILL,
                        line=dict(color=REGION_LINE, width=1), hoverinfo="skip", showlegend=False,
                        name="regions")]
 
@@ -264,7 +307,7 @@ def _region_areas(regions, named=None) -> list:
 def _region_names_3d(regions, present) -> go.Scatter3d:
     centres = np.asarray(regions.centres, dtype=np.float32)
     return go.Scatter3d(x=centres[:, 0], y=centres[:, 1], z=np.zeros(len(centres), np.float32), mode="text",
-                        text=[regions.short_name(r) for r in range(regions.n_regions)], name="regions",
+                        text=[escape(regions.short_name(r)) for r in range(regions.n_regions)], name="regions",
                         hoverinfo="skip", showlegend=False,
                         textfont=dict(size=18 if present else 13, color="#1F2430", family=LABEL_FONT))
 
@@ -282,7 +325,7 @@ def label_annotations(plan, marks: dict | None = None) -> list[dict]:
     notes = []
     for lab in plan.labels:
         fg, bg = LABEL_STYLE.get(lab.kind, LABEL_STYLE["word"])
-        text = html.escape(lab.text, quote=False)
+        text = escape(lab.text)
         box = lab.box
         ann = dict(x=lab.x, y=lab.y, xref="x", yref="y", text=f"<b>{text}</b>" if lab.bold else text,
                    xanchor=box.xanchor, yanchor=box.yanchor, font=dict(size=lab.size, color=fg, family=LABEL_FONT),
@@ -297,23 +340,26 @@ def label_annotations(plan, marks: dict | None = None) -> list[dict]:
     return notes
 
 
-def _layout(fig, dims, title, note, axis_titles, present, height, n, plan=None) -> None:
+def _layout(fig, dims, title, note, axis_titles, present, height, n, plan=None, dragmode=None) -> None:
     big = present
     canvas = plan.canvas if plan is not None else None
     margin = dict(l=10, r=10, t=60 if title else 20, b=10)
     if canvas is not None:
         left, right, top, bottom = canvas.margin
         margin = dict(l=left, r=right + canvas.legend, t=top, b=bottom)
+    if title:
+        fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=28 if big else 17)))
+    drag = dragmode or ("lasso" if dims == 2 and n > 0 else None)
+    if drag:
+        fig.update_layout(dragmode=drag)
     fig.update_layout(
-        title=dict(text=title, x=0.01, font=dict(size=28 if big else 17)) if title else None,
         font=dict(family=FONT, size=20 if big else 13),
-        template="plotly_white",
+        template=_template(),
         height=canvas.height if canvas is not None else height or (860 if big else 640),
         margin=margin,
         legend=dict(itemsizing="constant", bgcolor="rgba(255,255,255,0.8)", font=dict(size=18 if big else 12),
                     **(dict(x=1.0, xanchor="left", y=1.0, yanchor="top") if canvas is not None else {})),
         hoverlabel=dict(font_size=18 if big else 13),
-        dragmode="lasso" if dims == 2 and n > 0 else None,
         uirevision="embviz",
         meta={"points": n, **({"min_width": canvas.width} if canvas is not None else {})},
     )
@@ -338,6 +384,15 @@ def _layout(fig, dims, title, note, axis_titles, present, height, n, plan=None) 
                  dict(x=0.995, y=0.005, xanchor="right", yanchor="bottom"))  # with a plan: above the plot
         fig.add_annotation(text=note, xref="paper", yref="paper", showarrow=False, name="note",
                            font=dict(size=16 if big else 12, color="#555"), bgcolor="rgba(255,255,255,0.85)", **where)
+
+
+@cache
+def _template():
+    """Plotly's "plotly_white" template object: unchecked, a template *name* would reach the browser
+    as a string plotly.js ignores, and a plain dict makes every later layout update walk it."""
+    import plotly.io as pio
+
+    return pio.templates["plotly_white"]
 
 
 def trace_rows(fig: go.Figure) -> list[np.ndarray | None]:

@@ -144,23 +144,42 @@ def _range(values: list[np.ndarray], axis) -> list[float]:
     return [lo - pad, hi + pad]
 
 
-def can_morph(prev: go.Figure, fig: go.Figure) -> bool:
-    """Whether ``fig`` shows ``prev``'s points (same 2-D traces, same points in the same order) in
-    other places — so that moving from one to the other can animate instead of cutting."""
+def _pairs(prev: go.Figure, fig: go.Figure) -> list[tuple[tuple, tuple | None]] | None:
+    """Each trace of ``fig`` with the trace of ``prev`` that shows the same points (same type,
+    name and identities), or ``None`` for a trace that only ``fig`` has (a layer that appears,
+    such as a map's region names); ``None`` when either figure is not 2-D points."""
     a, b = _points(prev), _points(fig)
-    if not a or not b or len(a) != len(b) or sum(len(t[2]) for t in b) > MORPH_POINTS:
+    if not a or not b:
+        return None
+    by_name = {(t[0], t[1]): t for t in a}
+    out = []
+    for t in b:
+        old = by_name.get((t[0], t[1]))
+        same = old is not None and old[2].shape == t[2].shape and old[3].shape == t[3].shape and _same(old[4], t[4])
+        out.append((t, old if same else None))
+    return out
+
+
+def can_morph(prev: go.Figure, fig: go.Figure) -> bool:
+    """Whether ``fig`` shows ``prev``'s points (traces of the same name with the same points in the
+    same order, for at least 90 % of ``fig``'s points) in other places — so that moving from one to
+    the other can animate instead of cutting. A layer only one of them has (a map's region names)
+    appears or goes at the end."""
+    pairs = _pairs(prev, fig)
+    if not pairs:
         return False
-    moved = False
-    for (_, na, xa, ya, ia), (_, nb, xb, yb, ib) in zip(a, b):
-        if na != nb or xa.shape != xb.shape or ya.shape != yb.shape or not _same(ia, ib):
-            return False
-        moved = moved or not (np.allclose(xa, xb, equal_nan=True) and np.allclose(ya, yb, equal_nan=True))
-    return moved
+    total = sum(len(t[2]) for t, _ in pairs)
+    matched = sum(len(t[2]) for t, old in pairs if old is not None)
+    if total > MORPH_POINTS or matched < 0.9 * total:
+        return False
+    return any(old is not None and not (np.allclose(old[2], t[2], equal_nan=True) and np.allclose(old[3], t[3], equal_nan=True))
+               for t, old in pairs)
 
 
 def morph(prev: go.Figure, fig: go.Figure) -> dict | None:
     """What the browser needs to morph ``prev``'s points into ``fig``'s: their start positions (per
-    trace, float32 base64) and the start axis ranges; ``None`` when :func:`can_morph` says no.
+    trace of ``fig``, float32 base64; a trace that only ``fig`` has starts where it ends) and the
+    start axis ranges; ``None`` when :func:`can_morph` says no.
 
     The figure itself stays as it is (its data is the end state, right even where nothing is
     played); :data:`MORPH_JS` builds the in-between frames in the browser — a few hundred kB of
@@ -169,16 +188,17 @@ def morph(prev: go.Figure, fig: go.Figure) -> dict | None:
     >>> a = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="markers"))
     >>> b = go.Figure(go.Scatter(x=[2, 3], y=[0, 5], mode="markers"))
     >>> spec = morph(a, b)
-    >>> sorted(spec), spec["ranges"]["x"]
-    (['from', 'ranges'], [-0.05, 1.05])
+    >>> sorted(spec), sorted(spec["from"][0]), spec["ranges"]["x"]
+    (['from', 'ranges'], ['name', 'x', 'y'], [-0.05, 1.05])
     """
     import base64
 
     if not can_morph(prev, fig):
         return None
     a = _points(prev)
+    start = [old if old is not None else t for t, old in _pairs(prev, fig)]
     b64 = lambda v: base64.b64encode(np.ascontiguousarray(v, dtype=np.float32).tobytes()).decode()
-    return {"from": [{"x": b64(x), "y": b64(y)} for _, _, x, y, _ in a],
+    return {"from": [{"name": name, "x": b64(x), "y": b64(y)} for _, name, x, y, _ in start],
             "ranges": {"x": _range([t[2] for t in a], prev.layout.xaxis), "y": _range([t[3] for t in a], prev.layout.yaxis)}}
 
 
@@ -195,8 +215,17 @@ function embvizMorph(Plotly, gd, from, ranges, opts) {
   const decode = v => (typeof v === 'string')
       ? new Float32Array(Uint8Array.from(atob(v), c => c.charCodeAt(0)).buffer) : Float32Array.from(v);
   const full = gd._fullData.slice().sort((p, q) => p.index - q.index);
-  if (full.length !== from.length) return null;
-  const start = from.map(t => ({x: decode(t.x), y: decode(t.y)}));
+  const own = t => ({x: Float32Array.from(t.x || []), y: Float32Array.from(t.y || [])});
+  let start;
+  if (from.length && from[0].name !== undefined) {  // by trace name: a layer only one chart has stays put
+    const byName = new Map(from.map(t => [t.name, t]));
+    start = full.map(t => { const f = byName.get(t.name || '');
+      const p = f ? {x: decode(f.x), y: decode(f.y)} : null;
+      return p && p.x.length === (t.x || []).length && p.y.length === (t.y || []).length ? p : own(t); });
+  } else {
+    if (full.length !== from.length) return null;
+    start = from.map(t => ({x: decode(t.x), y: decode(t.y)}));
+  }
   const isArray = v => Array.isArray(v) || ArrayBuffer.isView(v);
   const end = full.map(t => ({x: Float32Array.from(t.x), y: Float32Array.from(t.y),
                               color: t.marker && isArray(t.marker.color) ? Array.from(t.marker.color) : null}));

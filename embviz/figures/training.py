@@ -1,7 +1,8 @@
 """Figures for training and the one-hot story: the learning animation, loss and accuracy per
 epoch, one-hot vs dense similarity histograms, memory, and pretrained-vs-trained transfer.
 
-Pure Plotly builders: arrays and tables in, ``go.Figure`` out.
+Pure Plotly builders: arrays and tables in, ``go.Figure`` out; keys and group names from data are
+escaped (:mod:`embviz.figures.text`).
 
 >>> import numpy as np
 >>> coords = [np.zeros((3, 2)), np.eye(3, 2)]
@@ -18,12 +19,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .text import escape, escape_all
+
 HIGHLIGHT = "#d62728"
 BACKGROUND = "rgba(100, 116, 139, 0.45)"
 
 
 def _frame_traces(xy: np.ndarray, keys: Sequence[str], mask: np.ndarray) -> list[go.Scatter]:
     rest, hot = ~mask, mask
+    keys = escape_all(keys)
     return [
         go.Scatter(x=xy[rest, 0], y=xy[rest, 1], mode="markers", name="other words",
                    text=[k for k, m in zip(keys, rest) if m], hovertemplate="%{text}<extra></extra>",
@@ -89,10 +93,12 @@ def group_colors(names: Sequence[str]) -> dict[str, str]:
 
 
 def groups_animation(coords: Sequence[np.ndarray], keys: Sequence[str], groups: dict[str, Sequence[str]], *,
-                     labels: Sequence[str] | None = None, duration: int = 700) -> go.Figure:
+                     labels: Sequence[str] | None = None, duration: int = 700, labelled: int = 3) -> go.Figure:
     """Semantic groups converging while word2vec learns: one frame per snapshot, the words of
-    each group in its colour and labelled, every other word grey. ``coords[e]`` are the aligned
-    2-D positions of ``keys`` at snapshot ``e`` (:func:`embviz.train.learning_trajectory`).
+    each group in its colour (its first ``labelled`` words written, every word on hover), every
+    other word grey. ``coords[e]`` are the aligned 2-D positions of ``keys`` at snapshot ``e``
+    (:func:`embviz.train.learning_trajectory`). Once a group has gathered, all its labels would sit
+    on top of each other: a few name it.
 
     >>> fig = groups_animation([np.zeros((3, 2)), np.eye(3, 2)], ["a", "b", "c"], {"numbers": ["a", "b"]})
     >>> [t.name for t in fig.data], len(fig.frames)
@@ -100,6 +106,7 @@ def groups_animation(coords: Sequence[np.ndarray], keys: Sequence[str], groups: 
     """
     keys = list(keys)
     where = {k: i for i, k in enumerate(keys)}
+    safe = escape_all(keys)
     members = {g: [where[w] for w in ws if w in where] for g, ws in groups.items()}
     members = {g: rows for g, rows in members.items() if rows}
     colors = group_colors(list(members))
@@ -112,12 +119,14 @@ def groups_animation(coords: Sequence[np.ndarray], keys: Sequence[str], groups: 
     def traces(xy):
         xy = np.asarray(xy)
         out = [go.Scatter(x=xy[rest, 0], y=xy[rest, 1], mode="markers", name="other words",
-                          text=[keys[i] for i in rest], hovertemplate="%{text}<extra></extra>",
+                          text=safe[rest], hovertemplate="%{text}<extra></extra>",
                           marker=dict(size=5, color="rgba(100, 116, 139, 0.25)"))]
         for g, rows in members.items():
-            out.append(go.Scatter(x=xy[rows, 0], y=xy[rows, 1], mode="markers+text", name=g,
-                                  text=[keys[i] for i in rows], textposition="top center",
-                                  hovertemplate="%{text}<extra>" + g + "</extra>", textfont=dict(size=12, color=colors[g]),
+            shown = [safe[r] if j < labelled else "" for j, r in enumerate(rows)]
+            out.append(go.Scatter(x=xy[rows, 0], y=xy[rows, 1], mode="markers+text", name=escape(g),
+                                  text=shown, hovertext=safe[rows], textposition="top center",
+                                  hovertemplate="%{hovertext}<extra>" + escape(g) + "</extra>",
+                                  textfont=dict(size=12, color=colors[g]),
                                   marker=dict(size=10, color=colors[g], line=dict(color="white", width=1))))
         return out
 
@@ -155,7 +164,7 @@ def group_similarity_figure(table: pd.DataFrame, *, per_group: bool = True) -> g
     colors = group_colors(groups)
     if per_group:
         for g in groups:
-            fig.add_trace(go.Scatter(x=table["epoch"], y=table[g], mode="lines", name=g,
+            fig.add_trace(go.Scatter(x=table["epoch"], y=table[g], mode="lines", name=escape(g),
                                      line=dict(width=1, color=colors[g]), opacity=0.45, legendgroup="groups"))
     fig.add_trace(go.Scatter(x=table["epoch"], y=table["within"], mode="lines+markers", name="within groups",
                              line=dict(width=3, color="#1F2430")))
@@ -163,9 +172,11 @@ def group_similarity_figure(table: pd.DataFrame, *, per_group: bool = True) -> g
                              line=dict(width=3, color="#94A3B8", dash="dash")))
     last = table.iloc[-1]
     fig.update_layout(title=f"Similarity within vs between groups (gap {last['gap']:+.2f} after epoch {int(last['epoch'])})",
-                      height=320, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25),
-                      xaxis=dict(title="epoch (0 = random start)", dtick=1),
-                      yaxis=dict(title="mean cosine similarity (centred)"))
+                      height=380, margin=dict(l=10, r=10, t=50, b=10),
+                      legend=dict(orientation="h", y=-0.12, yanchor="top", x=0, font=dict(size=11)),
+                      xaxis=dict(title=None, tickvals=list(table["epoch"]),
+                                 ticktext=["start" if e == 0 else f"epoch {e}" for e in table["epoch"]]),
+                      yaxis=dict(title="cosine (centred)"))
     return fig
 
 
@@ -216,10 +227,10 @@ def memory_figure(table: pd.DataFrame) -> go.Figure:
 
 def transfer_figure(table: pd.DataFrame, names: tuple[str, str] = ("pretrained", "trained here")) -> go.Figure:
     """Grouped bars: accuracy per analogy section, pretrained table vs model trained here."""
-    label = [f"{s} ({q})" for s, q in zip(table["section"], table["questions"])]
+    label = [escape(f"{s} ({q})") for s, q in zip(table["section"], table["questions"])]
     fig = go.Figure([
-        go.Bar(name=names[0], x=label, y=table["pretrained"], marker_color="#2563eb"),
-        go.Bar(name=names[1], x=label, y=table["trained"], marker_color="#f59e0b"),
+        go.Bar(name=escape(names[0]), x=label, y=table["pretrained"], marker_color="#2563eb"),
+        go.Bar(name=escape(names[1]), x=label, y=table["trained"], marker_color="#f59e0b"),
     ])
     fig.update_layout(barmode="group", height=360, yaxis=dict(title="accuracy", tickformat=".0%",
                       range=[0, 1]), margin=dict(l=10, r=10, t=20, b=10),

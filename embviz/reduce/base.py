@@ -316,11 +316,7 @@ def project(
 
 
 def _cache(cache):
-    if cache is False:
-        return None
-    if cache is None or cache is True:
-        from ..cache import DiskCache
+    from ..cache import resolve
 
-        return DiskCache()
-    return cache
+    return resolve(cache)
 
