@@ -24,7 +24,6 @@ from embviz import Embeddings
 from embviz.app import jobs  # also sets the server's BLAS to one thread (see jobs)
 from embviz.app import sources, text
 from embviz.errors import EmbvizError
-from embviz.figures.text import escape, escape_all
 
 log = logging.getLogger("embviz.app")
 def _fingerprint(emb: Embeddings) -> str:
@@ -128,6 +127,19 @@ def _remember(emb, method, dims, params, proj) -> None:
             store.popitem(last=False)
 
 
+def shipped_projection(emb: Embeddings, method: str, dims: int = 2, params: dict | None = None):
+    """The map shipped with ``emb`` (the bundled table's, for the default parameters), registered
+    in the store; ``None`` for any other table or parameters. Never computes."""
+    if params:
+        return None
+    from embviz.datasets import shipped_projection as shipped
+
+    proj = shipped(emb, method, dims)
+    if proj is not None:
+        _remember(emb, method, dims, {}, proj)
+    return proj
+
+
 # PCA and formula axes of up to this many numbers (rows × dims) run in the script thread: PCA of
 # 50,000 × 128 (6.4 M) took 0.05 s, of 100,000 × 128 0.4 s (measured 2026-12, loaded 2-core machine).
 INLINE_ELEMENTS = 8_000_000
@@ -175,8 +187,9 @@ def cached_projection(emb: Embeddings, method: str, dims: int = 2, **params: Any
 
 def projection(emb: Embeddings, method: str, dims: int = 2, **params: Any):
     """The projection of ``emb``: from this process's store, the disk cache, a small PCA here, or
-    the worker pool (waited for with progress, queue position and Stop; see :mod:`embviz.app.jobs`)."""
-    proj = stored_projection(emb, method, dims, **params)
+    the worker pool (waited for with progress, queue position and Stop; see :mod:`embviz.app.jobs`).
+    The bundled table's shipped maps answer for its default parameters (:func:`shipped_projection`)."""
+    proj = stored_projection(emb, method, dims, **params) or shipped_projection(emb, method, dims, params)
     if proj is not None:
         return proj
     if method in INLINE_METHODS and len(emb) * emb.dim <= INLINE_ELEMENTS:
@@ -237,29 +250,19 @@ def show_error(exc: BaseException, where: str = "") -> None:
 # -- cached per-data helpers (shared by every session) ------------------------------------------
 @st.cache_resource(show_spinner=False, max_entries=8, hash_funcs=_HASH)
 def hover_text(emb: Embeddings) -> np.ndarray:
-    """Hover text per point (the key plus a few metadata values), built once per data set; keys
-    and values are escaped for Plotly (see :mod:`embviz.figures.text`)."""
-    meta = emb.metadata
-    cols = [c for c in meta.columns if c in ("rank", "pos", "lexname", "group", "label", "zipf")][:3]
-    keys = escape_all(emb.keys)
-    if not cols:
-        return keys
-    text = ("<b>" + keys + "</b>").astype(object)
-    for c in cols:
-        vals = meta[c].to_numpy()
-        if vals.dtype.kind == "f":
-            vals = np.round(vals, 2)
-        text = text + f"<br>{escape(c)}: " + escape_all(vals)
-    return text
+    """Hover text per point (the key plus a few metadata values), built once per data set
+    (:func:`embviz.figures.text.hover_text`: keys and values escaped for Plotly)."""
+    from embviz.figures.text import hover_text as build
+
+    cols = [c for c in emb.metadata.columns if c in ("rank", "pos", "lexname", "group", "label", "zipf")][:3]
+    return build(emb.keys, emb.metadata, cols)
 
 
 def frequency_order(emb: Embeddings) -> np.ndarray:
-    """Row numbers from most to least frequent: by ``rank`` metadata when present, else file order."""
-    if "rank" in emb.metadata.columns and emb.metadata["rank"].dtype.kind in "fiu":
-        return np.argsort(emb.metadata["rank"].to_numpy(), kind="stable")
-    if "zipf" in emb.metadata.columns and emb.metadata["zipf"].dtype.kind in "fiu":
-        return np.argsort(-emb.metadata["zipf"].to_numpy(), kind="stable")
-    return np.arange(len(emb))
+    """Row numbers from most to least frequent (:func:`embviz.mapview.frequency_order`)."""
+    from embviz.mapview import frequency_order as order
+
+    return order(emb)
 
 
 @st.cache_data(show_spinner=False, max_entries=16, hash_funcs=_HASH)

@@ -36,7 +36,7 @@ def _one_blas_thread() -> None:
         logging.getLogger("embviz.app").info("could not limit BLAS to one thread", exc_info=True)
 
 
-def _give_memory_back(every: float = 10.0) -> None:
+def _give_memory_back(every: float = 10.0, collect: float = 30.0) -> None:
     """Keep the server's memory from ratcheting up with the number of sessions.
 
     Every script run (one thread per session) builds megabytes of figure text; glibc gives each
@@ -44,20 +44,31 @@ def _give_memory_back(every: float = 10.0) -> None:
     arenas. Measured on the real server (20 protocol users, each Explore + search, Analogies,
     Data; resident MB before / at the end / 20 s later): 387 / 633 / 629 as it was; with at most
     2 arenas 375 / 461 / 399. So: at most 2 arenas (``mallopt``, for the threads created from here
-    on), and ``malloc_trim(0)`` every ``every`` seconds (well under a millisecond each)."""
+    on), and ``malloc_trim(0)`` every ``every`` seconds (well under a millisecond each).
+
+    Streamlit's own full garbage collection after every script run is off (``runner.postScriptGC``
+    in ``.streamlit/config.toml``: it took 82 % of a 20-user room's Python time); a full collection
+    runs here every ``collect`` seconds instead, so cycles left by finished runs still go."""
     import ctypes
+    import gc
 
     try:
         libc = ctypes.CDLL("libc.so.6")
         trim, mallopt = libc.malloc_trim, libc.mallopt
     except (OSError, AttributeError):  # not glibc
-        return
-    mallopt(-8, 2)  # M_ARENA_MAX
+        trim = mallopt = None
+    if mallopt is not None:
+        mallopt(-8, 2)  # M_ARENA_MAX
 
     def loop() -> None:
+        last = time.monotonic()
         while True:
             time.sleep(every)
-            trim(0)
+            if time.monotonic() - last >= collect:
+                gc.collect()
+                last = time.monotonic()
+            if trim is not None:
+                trim(0)
 
     threading.Thread(target=loop, daemon=True, name="embviz-memory").start()
 
@@ -67,6 +78,10 @@ _give_memory_back()
 POLL_SECONDS = 0.25
 QUIET_SECONDS = 2.0  # work that ends sooner leaves no trace on the page
 DISCONNECTED_SECONDS = 3.0  # a browser away this long has left (a reconnect rejoins the job)
+# t-SNE sends a layout every 50 iterations (several a second on small maps); each redraw builds a
+# figure in the server's one Python thread, which five heavy users in a room would share with
+# everyone's searches: a waiting page redraws at most this often, always the newest layout.
+LAYOUT_SECONDS = 1.5
 _STOPS = "jobs_stop_requests"
 
 
@@ -139,7 +154,7 @@ def run(label: str, key: str, fn: Callable[..., Any], /, *args: Any,
     token = job.subscribe()
     box = st.empty()
     connected, gone = _connected(), None
-    started, shown, layouts = time.monotonic(), False, 0
+    started, shown, layouts, drawn = time.monotonic(), False, 0, 0.0
     try:
         while not job.wait(POLL_SECONDS):
             if not connected():  # a closed tab: leave, so work no one sees is cancelled
@@ -162,9 +177,10 @@ def run(label: str, key: str, fn: Callable[..., Any], /, *args: Any,
                 if not job.stop(token) and partial is not None and job.progress.layout is not None:
                     return partial(job.progress.layout)  # others still wait: they keep the job
             p = job.progress
-            if on_layout is not None and p.layouts != layouts and p.layout is not None:
-                layouts = p.layouts
-                on_layout(p.layout)
+            if (on_layout is not None and p.layouts != layouts and p.layout is not None
+                    and time.monotonic() - drawn >= LAYOUT_SECONDS):
+                layouts, drawn = p.layouts, time.monotonic()
+                on_layout(p.layout)  # the newest layout; the ones between are skipped
         try:
             value = job.result()
         except CancelledError:
@@ -191,9 +207,9 @@ def warm_up_in_background(methods: tuple[str, ...] = ("umap", "tsne")):
 
     numba writes what it compiles to its disk cache (inside the embviz cache), so a user's first
     UMAP in any later worker loads compiled code instead of compiling it (bench/first_call.py:
-    first UMAP of 10,000 points ~45 s on a fresh install without this). The job holds a waiter for
-    the server's lifetime, so it is never cancelled as abandoned; a user's heavy request that comes
-    meanwhile queues behind it and says so."""
+    first UMAP of 10,000 points ~45 s on a fresh install without this). The job has a held waiter
+    (no lease to renew), so it is never cancelled as abandoned, however slow the compilation on a
+    busy machine; a user's heavy request that comes meanwhile queues behind it and says so."""
     import os
 
     from embviz.reduce.warmup import warm_up
@@ -201,4 +217,4 @@ def warm_up_in_background(methods: tuple[str, ...] = ("umap", "tsne")):
     if os.environ.get("EMBVIZ_WARM_UP", "1") == "0":  # tests that run many apps in one process
         return None
     job = work.submit(work.content_key("warm-up", methods), warm_up, methods)
-    return job, job.subscribe()
+    return job, job.subscribe(hold=True)

@@ -32,6 +32,8 @@ PAD_TOP, CONTROLS, GAP, FOOTER, PAD_BOTTOM = 12, 40, 16, 64, 8
 PAGE_CHROME = PAD_TOP + CONTROLS + GAP + PAD_BOTTOM + 8
 CAPTION = GAP + 40  # one line of caption under a figure
 
+# a zero-height component (the map's width probe) takes no gap of its column either
+PROBE_CSS = '[data-testid="stElementContainer"][height="0px"]:has(> .stBidiComponent) { margin-bottom: -1rem; }'
 BASE_CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
@@ -172,9 +174,9 @@ def apply() -> None:
         presenter.presenter(st.query_params.get("deck", ""))
         st.stop()
     if not is_on():
-        st.html(BASE_CSS)
+        st.html(BASE_CSS.replace("</style>", PROBE_CSS + "\n</style>"))
         return
-    st.html(CSS)
+    st.html(CSS.replace("</style>", PROBE_CSS + "\n</style>"))
     known = st.session_state.get(VIEWPORT)
     with st.container(key="present_component"):
         result = _component()(key="present_size", data={"report": True, "known": known},
@@ -243,7 +245,10 @@ def sized(fig, *, above: int = 0, below: int = 0, footer: bool = False, share: f
 
 def chart(fig, key: str, *, above: int = 0, below: int = 0, footer: bool = False, **kwargs):
     """``st.plotly_chart`` at full width; presenting, sized to the screen with large type."""
-    return st.plotly_chart(sized(fig, above=above, below=below, footer=footer), key=key, width="stretch", **kwargs)
+    from embviz.app.served import served
+
+    return st.plotly_chart(served(sized(fig, above=above, below=below, footer=footer)), key=key, width="stretch",
+                           **kwargs)
 
 
 def rows(above: int = 0, below: int = 0, row: int = 42, head: int = 46) -> int:

@@ -41,10 +41,11 @@ def map_traces(at: AppTest) -> list[dict]:
 def test_kmeans_recovers_the_planted_groups_and_draws_them(planted):
     emb, truth = planted
     at = page(emb)
+    at.session_state["clusters_method"] = "kmeans"
     at.session_state["clusters_k"] = 4
     at.run()
     assert not at.exception, at.exception
-    assert metrics(at)["Clusters"] == "4"
+    assert metrics(at)["Groups"] == "4"
     traces = map_traces(at)
     assert len(traces) == 4
     labels = np.full(len(emb), -1)
@@ -55,7 +56,7 @@ def test_kmeans_recovers_the_planted_groups_and_draws_them(planted):
     assert sizes == [50, 80, 110, 160]
     fig = figures(at)[0]
     assert fig["layout"]["legend"]["itemclick"] == "toggleothers"
-    assert sum(1 for t in fig["data"] if t.get("fill") == "toself") == 4  # a hull per cluster
+    assert sum(1 for t in fig["data"] if t.get("fill") == "toself") == 4  # four compact islands, shaded
     table = at.dataframe[0].value
     assert table["size"].tolist() == [160, 110, 80, 50]
     assert table["map agreement"].between(0, 1).all()
@@ -67,6 +68,7 @@ def test_kmeans_recovers_the_planted_groups_and_draws_them(planted):
 def test_select_and_rename_a_cluster(planted):
     emb, _ = planted
     at = page(emb)
+    at.session_state["clusters_method"] = "kmeans"
     at.session_state["clusters_k"] = 4
     at.run()
     at.selectbox(key="clusters_selected").set_value(2).run()
@@ -81,16 +83,20 @@ def test_select_and_rename_a_cluster(planted):
     assert "third group (80)" in names
 
 
-def test_hdbscan_and_clustering_the_map_say_what_they_did(planted):
-    emb, _ = planted
+def test_islands_on_the_map_and_hdbscan_on_the_vectors_say_what_they_did(planted):
+    emb, truth = planted
     at = page(emb).run()
+    assert not at.exception, at.exception
+    assert figures(at)[0]["layout"]["title"]["text"].startswith("Islands on the map")
+    assert any("describe the picture" in c for c in texts(at, "caption"))
+    m = metrics(at)
+    assert int(m["Groups"]) >= 4 and float(m["Map agreement"].rstrip("%")) > 50  # chance: under 10 %
+    for members in at.dataframe[0].value.query("label >= 0")["members"]:  # islands never mix planted groups
+        assert len({w.split("_")[0] for w in members.split(", ")}) == 1
     at.selectbox(key="clusters_method").set_value("hdbscan").run()
     assert not at.exception
-    assert metrics(at)["Clusters"] == "4"
-    at.radio(key="clusters_space").set_value("projected").run()
-    assert not at.exception
-    assert any("the map" in c and "picture" in c for c in texts(at, "caption"))
-    assert figures(at)[0]["layout"]["annotations"][0]["text"].startswith("HDBSCAN on the map")
+    assert metrics(at)["Groups"] == "4"
+    assert any("original vectors" in c for c in texts(at, "caption"))
 
 
 def test_all_noise_is_an_error_message_not_a_traceback():
@@ -102,17 +108,46 @@ def test_all_noise_is_an_error_message_not_a_traceback():
     assert any("every point came out as noise" in e for e in texts(at, "error"))
 
 
-def test_default_view_on_the_demo_table(demo):
+def test_default_view_on_the_demo_table_is_the_islands_of_the_tsne_map(demo):
     at = page()
     at.run()
     assert not at.exception, at.exception
     m = metrics(at)
-    assert m["Clusters"] == "20"
+    assert int(m["Groups"]) >= 90 and 45 <= int(m["Words in a group"].rstrip("%")) <= 60
+    assert float(m["Silhouette (vectors)"]) < 0.1  # said as it is
+    purity = next(x for x in at.metric if x.label == "lexname purity")
+    assert purity.delta.endswith("× random groups") and float(purity.delta.split("×")[0]) > 2.0
+    assert float(m["Map agreement"].rstrip("%")) > 85
+    fig = figures(at)[0]
+    assert "t-SNE 2-D" in fig["layout"]["title"]["text"]
     traces = map_traces(at)
-    assert len(traces) == 20
     assert sum(len(decode(t["customdata"])) for t in traces) == len(demo)
-    table = at.dataframe[0].value
-    assert len(table) == 20 and table["size"].sum() == len(demo)
-    overall = float(m["Map agreement"].rstrip("%")) / 100
-    assert 0 < overall < 1
+    shaded = sum(1 for t in fig["data"] if t.get("fill") == "toself")
+    assert 0 < shaded < int(m["Groups"])  # only compact islands, no hull soup
+    names = [a for a in fig["layout"]["annotations"] if a.get("name") == "label:region"]
+    assert len(names) >= 8
+    assert any("k = 2" in e.value for e in at.markdown)  # the silhouette's choice, said honestly
     assert at.download_button(key="clusters_download") is not None
+
+
+def test_look_at_one_group_dims_the_rest_and_labels_its_words(demo):
+    at = page()
+    at.run()
+    at.selectbox(key="clusters_selected").set_value(3).run()
+    assert not at.exception
+    fig = figures(at)[0]
+    opacity = {t["name"]: t["marker"]["opacity"] for t in fig["data"] if t.get("mode") == "markers"}
+    focus = [n for n in opacity if opacity[n] > 0.5]
+    assert len(focus) == 1 and all(v <= 0.35 for n, v in opacity.items() if n not in focus)
+    labelled = [a["text"] for a in fig["layout"]["annotations"] if a.get("name") == "label:match"]
+    members = set(at.dataframe[1].value["word"])
+    assert len(labelled) >= 8 and set(labelled) <= members
+
+
+def test_kmeans_on_the_demo_offers_k_50_and_says_the_silhouette():
+    at = page()
+    at.session_state["clusters_method"] = "kmeans"
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="clusters_k").value == 50
+    assert float(metrics(at)["Silhouette (vectors)"]) < 0.1

@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import embviz
 from embviz import Embeddings
+from embviz.datasets import shipped_maps_meta, shipped_projection
 from tests.app.helpers import PAGE_SCRIPT, decode, figures, texts, use_table
 
 
@@ -20,10 +22,37 @@ def planted() -> Embeddings:
     return Embeddings([f"w{i}" for i in range(180)], vecs, meta, name="planted")
 
 
-def page(emb: Embeddings) -> AppTest:
+def page(emb: Embeddings | None) -> AppTest:
     at = AppTest.from_string(PAGE_SCRIPT.format(page="compare"), default_timeout=300)
-    use_table(at, emb)
+    if emb is not None:
+        use_table(at, emb)
     return at.run()
+
+
+def test_opens_on_the_shipped_maps_of_every_word_aligned_and_scored(demo, monkeypatch):
+    def refuse(*a, **k):
+        raise AssertionError(f"computed a projection: {a[1:3]}")
+    monkeypatch.setattr(embviz, "project", refuse)
+    at = page(None)
+    assert not at.exception, at.exception
+    maps = [f for f in figures(at) if any(t.get("type") == "scattergl" for t in f["data"]) and not f.get("frames")]
+    assert [m["layout"]["title"]["text"].split(" · ")[0] for m in maps] == ["PCA", "t-SNE", "UMAP"]
+    pca, tsne = shipped_projection(demo, "pca", 2), shipped_projection(demo, "tsne", 2)
+    expected = embviz.align(pca, tsne).coords
+    words = next(t for t in maps[1]["data"] if t.get("name") == "words")
+    rows = decode(words["customdata"]).astype(int)
+    assert len(rows) == 20_000
+    assert np.allclose(np.c_[decode(words["x"]), decode(words["y"])], expected[rows], atol=1e-3)  # turned to PCA
+    for fig in maps:  # each map names its islands where they are after turning
+        regions = [a for a in fig["layout"]["annotations"] if a.get("name") == "label:region"]
+        xr, yr = fig["layout"]["xaxis"]["range"], fig["layout"]["yaxis"]["range"]
+        assert len(regions) >= 5 and all(xr[0] <= a["x"] <= xr[1] and yr[0] <= a["y"] <= yr[1] for a in regions)
+    table = at.dataframe[0].value
+    assert table["method"].tolist() == ["PCA", "t-SNE", "UMAP"]
+    meta = shipped_maps_meta(demo)["maps"]
+    assert table["trustworthiness@10"].tolist() == [meta[f"{m}2"]["quality"]["trustworthiness@10"]
+                                                   for m in ("pca", "tsne", "umap")]
+    assert any("nothing computed" in c for c in texts(at, "caption"))
 
 
 def run_compare(at: AppTest, methods=("pca", "umap"), colour="group") -> AppTest:
@@ -59,8 +88,9 @@ def test_waits_for_compare_then_draws_aligned_maps_scores_and_animation(planted)
 def test_selection_highlights_in_every_map_and_isolates(planted):
     at = run_compare(page(planted), methods=("pca", "tsne"))
     assert not at.exception
-    rows = [int(v) for v in decode(figures(at)[0]["data"][0]["customdata"])[:15]]
-    at.session_state["compare_map_0"] = {"selection": {"points": [{"curve_number": 0, "point_index": i} for i in range(15)],
+    first = next(i for i, t in enumerate(figures(at)[0]["data"]) if "customdata" in t)
+    rows = [int(v) for v in decode(figures(at)[0]["data"][first]["customdata"])[:15]]
+    at.session_state["compare_map_0"] = {"selection": {"points": [{"curve_number": first, "point_index": i} for i in range(15)],
                                                       "point_indices": list(range(15)), "box": [], "lasso": []}}
     at.session_state["compare_selected"] = [planted.keys[r] for r in rows]
     at = at.run()

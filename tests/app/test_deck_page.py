@@ -124,7 +124,7 @@ def test_train_page_presents_its_animation_and_saves_it_with_its_model():
     import embviz
 
     rng = __import__("numpy").random.default_rng(0)
-    words = [f"w{i}" for i in range(60)]
+    words = [f"w{i}" for i in range(40)] + "one two three four red blue green yellow".split()
     lines = [" ".join(rng.choice(words, 12)) for _ in range(600)]
     model = embviz.train_word2vec(lines, dims=8, epochs=2, min_count=1, workers=1)
     at = AppTest.from_string(PAGE_SCRIPT.format(page="train"), default_timeout=240)
@@ -137,11 +137,13 @@ def test_train_page_presents_its_animation_and_saves_it_with_its_model():
     assert fig["frames"] and fig["layout"]["height"] < 1080 and fig["layout"]["font"]["size"] >= 20
     sid = use_table(at, model, "trained", model=model)  # as the Train page registers what it trained
     at.run()
-    at.text_input(key="train_words").input("w1, w2").run()
+    groups = at.multiselect(key="train_groups")
+    assert set(groups.options) == {"numbers", "colours"}  # the kinds of words this corpus has
+    groups.set_value(["colours"]).run()
     at.button(key="train_save_view").click().run()
     assert not at.exception
     (view,) = at.session_state["deck"].slides
-    assert view.page == "train" and view.settings == {"words": "w1, w2"}
+    assert view.page == "train" and view.settings == {"groups": ["colours"]}
     assert view.data == sid  # the slide is drawn from the model trained in this session
 
 

@@ -134,11 +134,12 @@ def test_no_markup_from_data_on_any_page(name, hostile):
     assert not problems, problems
 
 
-@pytest.mark.xfail(reason="figure builders escape data text once the figures are reworked (issue 13)", strict=False)
 @pytest.mark.parametrize("name", PAGES)
 def test_no_markup_from_data_in_any_figure(name, hostile):
     at = _page(name, hostile)
-    assert not _problems(at, plotly=True)
+    assert not at.exception, at.exception
+    problems = _problems(at, plotly=True)
+    assert not problems, problems[:5]
 
 
 def test_search_colour_and_expressions_quote_payloads_as_text(hostile):

@@ -107,10 +107,13 @@ def sources(base, demo, tmp_path_factory) -> dict[str, tuple[str, Embeddings | N
     return out
 
 
-def _run(page: str, kind: str, emb: Embeddings | None) -> AppTest:
+def _run(page: str, kind: str, emb: Embeddings | None, **state) -> AppTest:
+    """The page on ``emb`` (``None``: the bundled table), with ``state`` set before the run."""
     at = AppTest.from_string(PAGE_SCRIPT.format(page=page), default_timeout=240)
     if emb is not None:
         use_table(at, emb, kind)
+    for key, value in state.items():
+        at.session_state[key] = value
     return at.run()
 
 
@@ -133,6 +136,13 @@ def test_every_page_with_every_source(page, sources):
                 assert any("at least 3" in m for m in texts(at, "info") + texts(at, "warning")), label
         if page == "data":
             assert at.dataframe, f"data × {label}: no table"
+
+
+def test_every_analogies_tab_with_every_source(sources):
+    """Only the open tab of Analogies runs: open each of the others on every source."""
+    for label, (kind, emb) in sources.items():
+        for tab in ("Benchmark", "Directions"):
+            _check(_run("analogies", kind, emb, analogies_tab=tab), f"analogies {tab} × {label}")
 
 
 def test_explore_interactions_with_every_source(sources):
@@ -158,9 +168,4 @@ def test_every_learn_step_with_every_source(sources):
 
     for label, (kind, emb) in sources.items():
         for i in range(len(STEPS)):
-            at = AppTest.from_string(PAGE_SCRIPT.format(page="learn"), default_timeout=240)
-            if emb is not None:
-                use_table(at, emb, kind)
-            at.session_state["learn_step"] = i
-            at.run()
-            _check(at, f"learn step {i + 1} × {label}")
+            _check(_run("learn", kind, emb, learn_step=i), f"learn step {i + 1} × {label}")

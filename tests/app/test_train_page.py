@@ -12,7 +12,9 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import embviz  # noqa: E402
-from tests.app.helpers import texts  # noqa: E402
+import numpy as np  # noqa: E402
+
+from tests.app.helpers import decode, texts  # noqa: E402
 
 SCRIPT = "from embviz.app.pages.train import render\nrender()\n"
 
@@ -56,6 +58,20 @@ def test_train_then_explore(small_data):
     figs = _figures(at)
     animation = next(f for f in figs if f.get("frames"))
     assert len(animation["frames"]) == 3 and animation["layout"]["sliders"][0]["steps"][0]["label"] == "start"
+    # watch it learn: semantic groups of the corpus, one trace (colour) each, and the per-epoch curve
+    from embviz.groups import group_similarity, semantic_groups
+
+    groups = semantic_groups(result.snapshot_keys)
+    shown = at.multiselect(key="train_groups").value
+    assert len(shown) >= 3 and set(shown) <= set(groups)
+    assert [t["name"] for t in animation["data"]] == ["other words", *shown]
+    colours = {t["name"]: t["marker"]["color"] for t in animation["data"][1:]}
+    assert len(set(colours.values())) == len(shown)
+    curve = next(f for f in figs if "within vs between" in (f["layout"].get("title") or {}).get("text", ""))
+    oracle = group_similarity(result, {g: groups[g] for g in shown})
+    within = next(t for t in curve["data"] if t["name"] == "within groups")
+    assert np.allclose(decode(within["y"]), oracle["within"].to_numpy())
+    assert oracle["gap"].iloc[-1] > oracle["gap"].iloc[0]  # the groups gathered while it learned
     assert any("Loss" in f["layout"]["title"]["text"] for f in figs if f["layout"].get("title"))
     assert any("man" in m.value and "→" in m.value for m in at.markdown)
     made = [s for s in at.session_state["session_sources"].values() if s.kind == "trained"]

@@ -47,13 +47,17 @@ def render() -> None:
     if present.is_on():  # a projector shows the parallelogram; the benchmark stays on the desk
         _solve(emb)
         return
-    solve_tab, bench_tab, dir_tab = st.tabs(["Solve", "Benchmark", "Directions"])
-    with solve_tab:
-        _solve(emb)
-    with bench_tab:
-        benchmark_tab.render(emb)
-    with dir_tab:
-        directions_tab.render(emb, _map_subset)
+    # only the open tab runs (a visitor who opens the page pays for the answers, not the benchmark)
+    solve_tab, bench_tab, dir_tab = st.tabs(["Solve", "Benchmark", "Directions"], key=f"{P}_tab", on_change="rerun")
+    if solve_tab.open:
+        with solve_tab:
+            _solve(emb)
+    if bench_tab.open:
+        with bench_tab:
+            benchmark_tab.render(emb)
+    if dir_tab.open:
+        with dir_tab:
+            directions_tab.render(emb, _map_subset)
 
 
 # -- solve -----------------------------------------------------------------------------------------

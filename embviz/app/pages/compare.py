@@ -1,8 +1,10 @@
 """Compare: two or three projection methods side by side on the same points, with their scores.
 
-Every map shows the same sample, coloured the same way and turned (Procrustes) to face the first
-one; selecting points in one map highlights them in all. Below: time and every faithfulness metric
-per method, kNN recall against k, and an animation from one layout to another.
+On the bundled table the page opens on the maps shipped with it — PCA, t-SNE and UMAP of all its
+words, turned (Procrustes) to face the same way, with their named regions and faithfulness —
+without computing anything. Other methods, samples and data are computed on **Compare**. Selecting
+points in one map highlights them in all; below: every faithfulness score per method, kNN recall
+against k, and an animation from one layout to another.
 """
 from __future__ import annotations
 
@@ -12,15 +14,19 @@ import numpy as np
 import streamlit as st
 
 import embviz
-from embviz import Embeddings
-from embviz.app import common, controls, present
+from embviz import Embeddings, mapview
+from embviz.app import common, controls, mapchart, mapdata, present
+from embviz.app.served import served
 from embviz.figures.compare import metrics_frame, recall_curve, transition
-from embviz.figures.scatter import scatter, selected_rows, trace_rows
+from embviz.figures.scatter import selected_rows, trace_rows
+from embviz.figures.text import escape_all
+from embviz.labels import MIN_WIDTH
 
 P = "compare"
 DEFAULT_METHODS = ["pca", "tsne", "umap"]
 DEFAULT_N = 3_000
 KS = (5, 10, 20, 50, 100)
+MORPH_POINTS = 3_000  # the animation moves a sample (frames of every point would be megabytes)
 SAMPLING = {"random": "random", "top": "most frequent", "stratified": "stratified by a column"}
 _HASH = common.HASH
 VIEW_KEYS = {"request": dict}  # what a saved view of this page stores (the last comparison asked for)
@@ -46,33 +52,45 @@ def render() -> None:
         st.info("Choose up to three methods and a sample size, then press **Compare**.", icon=":material/compare:")
         return
     emb, note = _points(full, request)
-    projs = _project_all(emb, request)
+    projs = _project_all(full, emb, request)
     if not projs:
         return
-    _maps(emb, projs, request, note)
+    _maps(full, emb, projs, request, note)
     if not present.is_on():  # a projector shows the maps
         _scores(emb, projs)
-        _transition(emb, projs, request)
+        _transition(full, emb, projs, request)
 
 
 # -- controls ----------------------------------------------------------------------------------------
+def _shipped_request(full: Embeddings) -> dict | None:
+    """The maps that come with the table (all its points, default parameters), if it has them."""
+    methods = [m for m in DEFAULT_METHODS if mapdata.whole_map(full, m, 2, {}) is not None]
+    if len(methods) < 2:
+        return None
+    return {"methods": methods, "n": len(full), "sampling": "random", "by": None, "colour": None, "dims": 2,
+            "params": {}, "shipped": True}
+
+
 def _form(full: Embeddings) -> dict | None:
     methods = [m for m in controls.reducers() if m != "axes"]
-    meta_cols = list(full.metadata.columns)
+    meta_cols = mapview.color_options(full.metadata)[1:-2]
+    shipped = _shipped_request(full)
     with st.form(f"{P}_form", border=True):
         a, b, c, d = st.columns([3, 1.3, 1.5, 1.5])
         chosen = a.multiselect("Methods (up to three)", methods, default=[m for m in DEFAULT_METHODS if m in methods],
                                max_selections=3, format_func=controls.method_label, key=f"{P}_methods")
-        n = b.number_input("Points", min_value=min(50, len(full)), max_value=len(full), value=min(DEFAULT_N, len(full)), step=500,
-                           key=f"{P}_n", help="t-SNE and UMAP take seconds on a few thousand points.")
+        n = b.number_input("Points", min_value=min(50, len(full)), max_value=len(full),
+                           value=len(full) if shipped else min(DEFAULT_N, len(full)), step=500, key=f"{P}_n",
+                           help="Maps of the whole table that exist already are reused for any sample of it; "
+                                "others take seconds per few thousand points.")
         sampling = c.selectbox("Sample", list(SAMPLING), format_func=SAMPLING.get, key=f"{P}_sampling")
-        colour_opts = ["none"] + meta_cols
-        colour = d.selectbox("Colour by", colour_opts, index=colour_opts.index("pos") if "pos" in colour_opts else 0,
-                             key=f"{P}_colour")
+        colour_opts = ["none", *meta_cols]
+        colour = d.selectbox("Colour by", colour_opts, key=f"{P}_colour")
         e, f, g = st.columns([1.3, 1.3, 4.4])
         dims = e.segmented_control("Dimensions", [2, 3], default=2, key=f"{P}_dims",
                                    help="Selecting points works on 2-D maps (Plotly sends no selection from 3-D).")
-        by = f.selectbox("Stratify by", meta_cols or ["—"], key=f"{P}_by", disabled=sampling != "stratified")
+        cats = mapview.categorical_columns(full.metadata)
+        by = f.selectbox("Stratify by", cats or ["—"], key=f"{P}_by", disabled=sampling != "stratified")
         params = {}
         with g.expander("Method parameters"):
             for col, method in zip(st.columns(max(1, len(chosen))), chosen):
@@ -84,10 +102,14 @@ def _form(full: Embeddings) -> dict | None:
             st.error("Choose at least one method to compare.")
             return None
         st.session_state[f"{P}_request"] = {"methods": list(chosen), "n": int(n), "sampling": sampling,
-                                                "by": by if sampling == "stratified" else None,
-                                                "colour": None if colour == "none" else colour,
-                                                "dims": int(dims or 2), "params": params}
-    return st.session_state.get(f"{P}_request")
+                                            "by": by if sampling == "stratified" and cats else None,
+                                            "colour": None if colour == "none" else colour,
+                                            "dims": int(dims or 2), "params": params}
+    request = st.session_state.get(f"{P}_request") or shipped
+    if request is not None and request.get("shipped"):
+        st.caption(f"The maps shipped with this table: {len(full):,} words each, nothing computed. "
+                   "Change the methods, points or parameters and press **Compare** to compute others.")
+    return request
 
 
 def _points(full: Embeddings, r: dict) -> tuple[Embeddings, str]:
@@ -100,44 +122,29 @@ def _points(full: Embeddings, r: dict) -> tuple[Embeddings, str]:
                 st.session_state.pop(f"{P}_isolated", None)
                 st.rerun()
             return full.subset(keys), f"{len(keys):,} isolated points"
+    if r["n"] >= len(full):
+        return full, f"all {len(full):,} points"
     try:
         emb = full.sample(r["n"], method=r["sampling"], by=r["by"], seed=0)
     except Exception as exc:  # noqa: BLE001 — a bad column: say so, fall back to random
         common.show_error(exc)
         emb = full.sample(r["n"], seed=0)
     how = SAMPLING[r["sampling"]] + (f" ({r['by']})" if r["by"] else "")
-    note = f"{len(emb):,} of {len(full):,} points, {how}" if len(emb) < len(full) else f"all {len(emb):,} points"
-    return emb, note
+    return emb, f"{len(emb):,} of {len(full):,} points, {how}"
 
 
 # -- computing ---------------------------------------------------------------------------------------
-def _project_all(emb: Embeddings, r: dict) -> dict:
+def _project_all(full: Embeddings, emb: Embeddings, r: dict) -> dict:
     projs = {}
     for method in r["methods"]:
         try:
-            projs[method] = common.projection(emb, method, r["dims"], **_fit_small(method, r["params"].get(method, {}), len(emb)))
+            projs[method] = mapdata.projection(full, emb, method, r["dims"], r["params"].get(method, {}))
         except Exception as exc:  # noqa: BLE001
             common.show_error(exc)
     if not projs:
         return {}
     first = next(iter(projs.values()))
-    return {m: (p if p is first else embviz.align(first, p)) for m, p in projs.items()}
-
-
-def _fit_small(method: str, params: dict, n: int) -> dict:
-    """Defaults that a small (e.g. isolated) set cannot take are lowered; explicit choices stay."""
-    params = dict(params)
-    if method == "tsne" and "perplexity" not in params and n <= 91:
-        params["perplexity"] = max(1.0, float(np.floor((n - 1) / 3 - 1)))
-    if method == "umap" and "n_neighbors" not in params and n <= 15:
-        params["n_neighbors"] = max(2, n - 1)
-    return params
-
-
-@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=_HASH)
-def _quality(emb: Embeddings, pid: str, _proj) -> dict:
-    ks = tuple(k for k in KS if k < len(emb) / 2)
-    return embviz.quality(emb, _proj, k=ks)
+    return {m: (p, p if p is first else embviz.align(first, p)) for m, p in projs.items()}  # (as made, turned)
 
 
 # -- drawing -----------------------------------------------------------------------------------------
@@ -150,27 +157,31 @@ def _select(i: int) -> None:
     st.session_state[f"{P}_selected"] = [keys[j] for j in picked if j < len(keys)]
 
 
-def _maps(emb: Embeddings, projs: dict, r: dict, note: str) -> None:
-    colour = emb.metadata[r["colour"]].to_numpy() if r["colour"] in emb.metadata.columns else None
+def _maps(full: Embeddings, emb: Embeddings, projs: dict, r: dict, note: str) -> None:
+    colour, colour_name, colours = mapdata.color(full, emb, next(iter(projs.values()))[0], r["colour"] or mapview.NONE)
     selected = [k for k in st.session_state.get(f"{P}_selected", []) if k in emb]
     hl = emb.indices(selected) if selected else ()
     st.session_state[f"{P}_keys"] = list(emb.keys)
-    hover = common.hover_text(emb)
-    for i, (col, (method, proj)) in enumerate(zip(st.columns(len(projs)), projs.items())):
-        label = controls.method_label(method)
-        fig = scatter(proj.coords, emb.keys, color=colour, color_name=r["colour"] or "", hover=hover, highlight=hl,
-                      title=f"{label} · {proj.seconds:.1f} s" + (" (cached)" if proj.from_cache else ""),
-                      note=note if i == 0 else "", height=460)
-        # Three maps share one colour key: a legend under each map leaves every plot its full width.
-        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0, "xanchor": "left"},
-                          margin={"l": 10, "r": 10})
-        fig = present.sized(fig, share=1 / len(projs))
+    hover = escape_all(emb.keys)  # three maps of the same points: the key is enough to hover
+    for i, (col, (method, (made_as, proj))) in enumerate(zip(st.columns(len(projs)), projs.items())):
+        with col:
+            width = mapchart.chart_width(f"{P}_width_{i}") or MIN_WIDTH / 1.5
+        regions = mapview.moved_regions(mapdata.regions(full, emb, made_as, r["params"].get(method, {})),
+                                        made_as.coords, proj.coords)
+        took = f"{proj.seconds:.0f} s" if proj.seconds >= 10 else f"{proj.seconds:.2g} s"
+        made = f"shipped, made in {took}" if proj.extra.get("shipped") else took + (" (cached)" * proj.from_cache)
+        spec = mapview.map_spec(emb, proj, color=colour, colors=colours, color_name=colour_name, hover=hover,
+                                regions=regions, highlight=hl, n_words=0, width=width, present=present.is_on(),
+                                height=present.figure_height() if present.is_on() else int(min(600, max(380, width + 100))),
+                                title=f"{controls.method_label(method)} · {made}", note=note if i == 0 else "",
+                                dragmode="lasso")
+        fig = present.sized(mapview.draw(spec), share=1 / len(projs))  # presenting: planned at that height
         st.session_state[f"{P}_rows_{i}"] = trace_rows(fig)
         if r["dims"] == 2:
-            col.plotly_chart(fig, key=f"{P}_map_{i}", on_select=partial(_select, i),
+            col.plotly_chart(served(fig), key=f"{P}_map_{i}", on_select=partial(_select, i),
                              selection_mode=("points", "box", "lasso"), width="stretch")
         else:
-            col.plotly_chart(fig, key=f"{P}_map_{i}", width="stretch")
+            col.plotly_chart(served(fig), key=f"{P}_map_{i}", width="stretch")
     if selected:
         a, b, c = st.columns([3, 2, 2])
         a.write(f"**{len(selected):,} selected** (highlighted in every map): " + ", ".join(selected[:12])
@@ -183,7 +194,7 @@ def _maps(emb: Embeddings, projs: dict, r: dict, note: str) -> None:
         if c.button("Clear selection", key=f"{P}_clear"):
             st.session_state[f"{P}_selected"] = []
             st.rerun()
-    elif r["dims"] == 2:
+    elif r["dims"] == 2 and not present.is_on():  # a projector: the maps alone fill the screen
         st.caption("Drag a box or lasso on any map to highlight the same words in the others.")
 
 
@@ -191,20 +202,24 @@ def _scores(emb: Embeddings, projs: dict) -> None:
     st.subheader("How faithful is each picture?")
     results, seconds, curves = {}, {}, {}
     with st.spinner("Measuring neighbourhoods…"):
-        for method, proj in projs.items():
+        for method, (proj, _) in projs.items():
             label = controls.method_label(method)
-            q = _quality(emb, common.projection_id(proj), proj)
+            q = mapdata.scores(emb, proj, KS)
             results[label], seconds[label] = q, proj.seconds
             curves[label] = {int(k.split("@")[1]): v for k, v in q.items() if k.startswith("knn_recall@")}
     left, right = st.columns([3, 2])
     left.dataframe(metrics_frame(results, seconds), hide_index=True, width="stretch")
     left.caption("1.0 is perfect. Trustworthiness and continuity weigh how far out of place each neighbour is; "
                  "Spearman compares all pairwise distances (the global shape). Seconds are compute time "
-                 "(a cached result shows the time it first took).")
-    right.plotly_chart(recall_curve(curves), key=f"{P}_recall", width="stretch")
+                 "(a cached or shipped map shows the time it first took).")
+    if all(len(c) > 1 for c in curves.values()):
+        right.plotly_chart(recall_curve(curves), key=f"{P}_recall", width="stretch")
+    else:
+        right.caption("The shipped maps were scored at k = 10 on every word. Press **Compare** on a sample to "
+                      "measure kNN recall at k = 5 … 100 as well.")
 
 
-def _transition(emb: Embeddings, projs: dict, r: dict) -> None:
+def _transition(full: Embeddings, emb: Embeddings, projs: dict, r: dict) -> None:
     if len(projs) < 2:
         return
     st.subheader("Morph one layout into another")
@@ -215,7 +230,13 @@ def _transition(emb: Embeddings, projs: dict, r: dict) -> None:
     a, b = st.columns(2)
     start = a.selectbox("From", names, index=0, format_func=controls.method_label, key=f"{P}_from")
     end = b.selectbox("To", names, index=1, format_func=controls.method_label, key=f"{P}_to")
-    colour = emb.metadata[r["colour"]].to_numpy() if r["colour"] in emb.metadata.columns else None
-    fig = transition(projs[start].coords, embviz.align(projs[start], projs[end]).coords, emb.keys, color=colour,
+    rows = np.arange(len(emb))
+    if len(emb) > MORPH_POINTS:
+        rows = np.sort(np.random.default_rng(0).choice(len(emb), MORPH_POINTS, replace=False))
+        st.caption(f"{MORPH_POINTS:,} of the {len(emb):,} points move (a random sample), so the animation stays smooth.")
+    colour, _, colours = mapdata.color(full, emb, projs[start][0], r["colour"] or mapview.NONE)
+    origin, target = projs[start][1].coords, projs[end][1].coords
+    fig = transition(origin[rows], target[rows], [emb.keys[i] for i in rows],
+                     color=None if colour is None else colour[rows], colors=colours,
                      start_name=controls.method_label(start), end_name=controls.method_label(end))
     st.plotly_chart(fig, key=f"{P}_transition", width="stretch")

@@ -3,14 +3,13 @@ and a trained model's epoch snapshots) — the shared words, both maps facing th
 word what moved, and the same questions to both. The work is done by :mod:`embviz.models`."""
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from functools import partial
 
 import streamlit as st
 
 from embviz import Embeddings
 from embviz.app import common, controls, sources, text
+from embviz.app.shared import SharedStore
 from embviz.figures.models import benchmark_bars, hover_text, model_map, morph, overlap_histogram
 from embviz.figures.scatter import selected_rows, trace_rows
 from embviz.models import CASES, analogy_both, compare_models, model_maps, same_questions
@@ -105,26 +104,13 @@ def _form(options: dict) -> dict | None:
 
 # -- computing (one store per process, keyed by content) -----------------------------------------
 @st.cache_resource(show_spinner=False)
-def _store() -> tuple[OrderedDict, threading.Lock]:
-    return OrderedDict(), threading.Lock()
+def _store() -> SharedStore:
+    return SharedStore(MAX_STORED)
 
 
 def _remembered(key: tuple, make=None):
     """The stored value for ``key``; else ``make()`` (kept unless it was stopped), or None."""
-    store, lock = _store()
-    with lock:
-        if key in store:
-            store.move_to_end(key)
-            return store[key]
-    if make is None:
-        return None
-    value = make()
-    if not getattr(value, "stopped", False):
-        with lock:
-            store[key] = value
-            while len(store) > MAX_STORED:
-                store.popitem(last=False)
-    return value
+    return _store().get(key) if make is None else _store().get_or_make(key, make)
 
 
 # -- showing ----------------------------------------------------------------------------------------

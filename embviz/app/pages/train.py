@@ -5,33 +5,34 @@ progress (epoch, loss, words/s, time left) and offers a Stop button that keeps w
 """
 from __future__ import annotations
 
-import hashlib
 import io
-import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-import embviz
 from embviz import work
-from embviz.app import common, jobs, present, slideshow, sources
-from embviz.figures.training import accuracy_figure, learning_animation, loss_figure, transfer_figure
+from embviz.app import common, jobs, present, slideshow, sources, text, train_panels
+from embviz.figures.training import (
+    accuracy_figure,
+    group_similarity_figure,
+    groups_animation,
+    learning_animation,
+    loss_figure,
+)
+from embviz.groups import group_similarity, semantic_groups
 from embviz.train import (
     TrainedEmbeddings,
-    analogy_answers,
     learning_trajectory,
     snapshot_accuracy,
     train_word2vec,
 )
 
 P = "train"
-SHIPPED = "Shipped corpus (KJV Bible, WordNet glosses, Jane Austen)"
-UPLOAD = "Upload a .txt / .txt.gz file"
 WATCH = "king, queen, man, woman, father, mother, son, daughter, god, lord, love, war, sea, land"
-VIEW_KEYS = {"words": str}  # what a saved view of this page stores (the trained model is its data)
+GROUPS_SHOWN = 6
+VIEW_KEYS = {"groups": list, "words": str}  # what a saved view of this page stores (the model is its data)
 
 
 # -- the training job (in the worker pool, embviz.work) -----------------------------------------------
@@ -55,7 +56,7 @@ def render() -> None:
         "An embedding is *learned*: each word starts as a one-hot vector — a single 1 among tens of "
         "thousands of 0s — and a learned layer maps it to a few hundred numbers. word2vec learns that "
         "layer by predicting words from their neighbours, so words used alike end up close. Train it "
-        "here on real text and watch the words travel from random noise into their neighbourhoods.",
+        "here on real text and watch groups of words gather from random noise.",
     )
     if present.is_on():  # a projector shows the learning animation; the transformer tab stays on the desk
         _train_tab()
@@ -64,63 +65,15 @@ def render() -> None:
     with train_tab:
         _train_tab()
     with embed_tab:
-        _embed_tab()
-
-
-def _corpus_choice() -> tuple[str | bytes, str] | None:
-    choice = st.radio("Corpus", [SHIPPED, UPLOAD], key=f"{P}_corpus", horizontal=True)
-    if choice == SHIPPED:
-        try:
-            path = embviz.demo_corpus()
-        except FileNotFoundError as exc:
-            common.show_error(exc)
-            return None
-        st.caption("About 3 million words of public-domain and permissively licensed English, one "
-                   "sentence per line. Licences: `data/LICENSES.md`.")
-        return str(path), "shipped corpus"
-    upload = st.file_uploader("Text file, one sentence or paragraph per line (UTF-8, optionally gzip)",
-                              type=["txt", "gz"], key=f"{P}_upload")
-    if upload is None:
-        st.info("Upload a plain-text file to train on it. A few hundred thousand words give usable "
-                "neighbours; a few thousand are too few to learn much.")
-        return None
-    return upload.getvalue(), upload.name
-
-
-def _settings() -> dict:
-    with st.expander("Tokenisation — how the text is cut into words", expanded=False):
-        c1, c2, c3 = st.columns(3)
-        lowercase = c1.checkbox("Lowercase", True, key=f"{P}_lower",
-                                help="'King' and 'king' become one word with one vector, learned from "
-                                     "more examples.")
-        strip = c2.checkbox("Strip punctuation", True, key=f"{P}_strip",
-                            help="Keep only letters and digits (inner apostrophes stay: don't). "
-                                 "Otherwise 'end.' and 'end' are different words.")
-        min_length = c3.number_input("Minimum word length", 1, 20, 1, key=f"{P}_minlen",
-                                     help="Drop tokens shorter than this (1 keeps 'a' and 'I').")
-    c1, c2, c3, c4, c5 = st.columns(5)
-    algo = c1.selectbox("Algorithm", ["CBOW", "Skip-gram"], key=f"{P}_algo",
-                        help="CBOW predicts a word from its neighbours (fast); skip-gram predicts the "
-                             "neighbours from the word (slower, better for rare words).")
-    dims = c2.number_input("Dimensions", 10, 300, 100, 10, key=f"{P}_dims",
-                           help="Length of each learned vector (d).")
-    epochs = c3.number_input("Epochs", 1, 30, 5, key=f"{P}_epochs",
-                             help="Passes over the corpus; a snapshot is kept after each.")
-    window = c4.number_input("Window", 1, 20, 8, key=f"{P}_window",
-                             help="How many words either side count as context.")
-    min_count = c5.number_input("Minimum count", 1, 1000, 10, key=f"{P}_mincount",
-                                help="Words seen fewer times are ignored (they would get poor vectors).")
-    return dict(dims=int(dims), epochs=int(epochs), window=int(window), min_count=int(min_count),
-                sg=algo == "Skip-gram", lowercase=lowercase, strip_punctuation=strip,
-                min_length=int(min_length), seed=0, workers=2)
+        train_panels.embed_tab()
 
 
 def _train_tab() -> None:
     ss = st.session_state
     controls_box = present.controls()
     with controls_box:
-        source = _corpus_choice()
-        settings = _settings()
+        source = train_panels.corpus_choice()
+        settings = train_panels.settings()
     job = ss.get(f"{P}_job")
     running = job is not None and not job[0].done()
     if controls_box.button("Train", key=f"{P}_go", type="primary", disabled=source is None or running,
@@ -178,51 +131,72 @@ def _results(emb: TrainedEmbeddings) -> None:
               on_click=common.use_everywhere, args=(emb, "trained", emb.name), kwargs={"model": emb},
               help="Makes it the data of every page; it stays listed in the sidebar under "
                    "'Made in this session'.")
-    _download(emb, a2, a3)
-    _analogy(emb)
+    train_panels.download(emb, a2, a3)
+    train_panels.analogy(emb)
+    _watch_it_learn(emb)
+    train_panels.transfer(emb)
+
+
+def _watch_it_learn(emb: TrainedEmbeddings) -> None:
+    """Semantic groups of the corpus start scattered and converge; their similarity per epoch."""
     st.subheader("Watch it learn")
     if not emb.snapshots:
         st.info("No snapshots were kept for this run.")
         return
-    words_text = st.text_input("Words to follow (comma-separated)", WATCH, key=f"{P}_words",
-                               help="Shown in red; the grey points are the 300 most frequent words.")
-    words = [w.strip().lower() for w in words_text.split(",") if w.strip()]
+    groups = _groups(emb)
     left, right = st.columns([3, 2])
     with left:
-        traj = _trajectory(emb, tuple(words))
-        shown = [w for w in words if w in traj.keys]
-        missing = [w for w in words if w not in traj.keys]
-        st.plotly_chart(learning_animation(traj.coords, traj.keys, highlight=shown),
-                        key=f"{P}_animation", width="stretch")
-        cap = ("Each snapshot is projected with PCA and turned (orthogonal Procrustes) to face like the "
-               "final one, so motion is learning, not rotation. Press ▶ or drag the slider.")
-        unknown = [w for w in missing if w not in emb]
-        rare = [w for w in missing if w in emb]
-        if unknown:
-            cap += f" Not in the vocabulary: {', '.join(unknown)}."
-        if rare:
-            cap += (f" Not among the {len(emb.snapshot_keys):,} most frequent words that snapshots "
-                    f"keep: {', '.join(rare)}.")
-        st.caption(cap)
+        st.plotly_chart(_animation(emb, groups), key=f"{P}_animation", width="stretch")
         _save_view(emb)
+        st.caption("Each snapshot is projected with PCA and turned (orthogonal Procrustes) to face like the final "
+                   "one, so motion is learning, not rotation. Press ▶ or drag the slider: at the start every word "
+                   "is noise; epoch by epoch the words of a group gather.")
     with right:
+        if len(groups) >= 2:
+            table = _similarity(emb, tuple((g, tuple(ws)) for g, ws in groups.items()))
+            st.plotly_chart(group_similarity_figure(table), key=f"{P}_groups_curve", width="stretch")
+            last = table.iloc[-1]
+            st.caption(f"Mean cosine similarity of words in the same group against words of different groups, "
+                       f"centred. After epoch {int(last['epoch'])}: {last['within']:.2f} within, "
+                       f"{last['between']:.2f} between — learning, measured.")
+        else:
+            st.info("Choose at least two groups to measure within- against between-group similarity.")
         st.plotly_chart(loss_figure(emb.loss), key=f"{P}_loss", width="stretch")
         st.plotly_chart(accuracy_figure(_accuracy(emb)), key=f"{P}_accuracy", width="stretch")
-    _transfer(emb)
+    if st.toggle("Follow your own words", key=f"{P}_own_words"):
+        words_text = st.text_input("Words to follow (comma-separated)", WATCH, key=f"{P}_words")
+        words = [w.strip().lower() for w in words_text.split(",") if w.strip()]
+        traj = _trajectory(emb, tuple(words))
+        st.plotly_chart(learning_animation(traj.coords, traj.keys, highlight=[w for w in words if w in traj.keys]),
+                        key=f"{P}_own_animation", width="stretch")
+        missing = [w for w in words if w not in traj.keys]
+        if missing:
+            st.caption(text.md(f"Not among the {len(emb.snapshot_keys):,} words the snapshots keep: "
+                               f"{', '.join(missing)}."))
+
+
+def _groups(emb: TrainedEmbeddings) -> dict[str, list[str]]:
+    found = semantic_groups(emb.snapshot_keys)
+    chosen = st.multiselect("Groups of words to follow", list(found), default=list(found)[:GROUPS_SHOWN],
+                            key=f"{P}_groups", help="Kinds of words the corpus has (numbers, family, colours, "
+                            "body, days …): each in its colour; the grey points are the 300 most frequent words.")
+    return {g: found[g] for g in chosen}
+
+
+def _animation(emb: TrainedEmbeddings, groups: dict):
+    traj = _trajectory(emb, tuple(w for ws in groups.values() for w in ws))
+    return groups_animation(traj.coords, traj.keys, groups)
 
 
 def _present_results(emb: TrainedEmbeddings, controls_box) -> None:
-    """On a projector: the learning animation alone, full width."""
-    with controls_box:
-        words_text = st.text_input("Words to follow (comma-separated)", WATCH, key=f"{P}_words")
-        _save_view(emb)
+    """On a projector: the groups gathering, full width."""
     if not emb.snapshots:
         st.info("No snapshots were kept for this run.")
         return
-    words = [w.strip().lower() for w in words_text.split(",") if w.strip()]
-    traj = _trajectory(emb, tuple(words))
-    shown = [w for w in words if w in traj.keys]
-    present.chart(learning_animation(traj.coords, traj.keys, highlight=shown), f"{P}_animation")
+    with controls_box:
+        groups = _groups(emb)
+        _save_view(emb)
+    present.chart(_animation(emb, groups), f"{P}_animation")
 
 
 def _save_view(emb: TrainedEmbeddings) -> None:
@@ -234,11 +208,21 @@ def _save_view(emb: TrainedEmbeddings) -> None:
     present.save_view_button(P, view)
 
 
+def _similarity(emb: TrainedEmbeddings, groups: tuple) -> pd.DataFrame:
+    cache = st.session_state.setdefault(f"{P}_group_sim", {})
+    key = (id(emb), groups)
+    if key not in cache:
+        cache.clear()
+        cache[key] = group_similarity(emb, dict(groups))
+    return cache[key]
+
+
 def _trajectory(emb: TrainedEmbeddings, words: tuple[str, ...]):
     cache = st.session_state.setdefault(f"{P}_traj", {})
     key = (id(emb), words)
     if key not in cache:
-        cache.clear()
+        if len(cache) > 2:
+            cache.clear()
         cache[key] = learning_trajectory(emb, list(words), n=300)
     return cache[key]
 
@@ -249,124 +233,3 @@ def _accuracy(emb: TrainedEmbeddings) -> pd.DataFrame:
         cache.clear()
         cache[id(emb)] = snapshot_accuracy(emb)
     return cache[id(emb)]
-
-
-def _analogy(emb: TrainedEmbeddings) -> None:
-    st.subheader("Meaning arithmetic on what was just learned")
-    c1, c2, c3, c4 = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
-    b = c1.text_input("Start from", "king", key=f"{P}_an_b")
-    a = c2.text_input("minus", "man", key=f"{P}_an_a")
-    c = c3.text_input("plus", "woman", key=f"{P}_an_c")
-    try:
-        answers = analogy_answers(emb, a.strip().lower(), b.strip().lower(), c.strip().lower(), topn=5)
-    except (KeyError, ValueError) as exc:
-        common.show_error(exc)
-        return
-    text = ", ".join(f"**{w}** ({s:.2f})" if i == 0 else f"{w} ({s:.2f})" for i, (w, s) in enumerate(answers))
-    c4.markdown(f"{b} − {a} + {c} → {text}")
-
-
-def _download(emb: TrainedEmbeddings, col, button_col) -> None:
-    formats = {name: info for name, info in embviz.FORMATS.items() if info.writable}
-    with col:
-        name = st.selectbox("Save as", list(formats), index=list(formats).index("npz") if "npz" in formats else 0,
-                            format_func=lambda n: formats[n].label, key=f"{P}_format",
-                            label_visibility="collapsed")
-    cache = st.session_state.setdefault(f"{P}_files", {})
-    key = (id(emb), name)
-    if key not in cache:
-        cache.clear()
-        try:
-            cache[key] = _saved(emb, name, formats[name].extensions[0])
-        except (OSError, ValueError) as exc:
-            common.show_error(exc)
-            return
-    filename, data = cache[key]
-    button_col.download_button(f"Download {filename}", data, file_name=filename, key=f"{P}_download",
-                        icon=":material/download:")
-
-
-def _saved(emb, fmt: str, ext: str) -> tuple[str, bytes]:
-    """Write with embviz.save into a temporary folder; several files come back as one zip."""
-    stem = "word2vec_" + hashlib.sha1(emb.fingerprint().encode()).hexdigest()[:6]
-    with tempfile.TemporaryDirectory() as tmp:
-        files = embviz.save(emb, Path(tmp) / f"{stem}{ext}", format=fmt)
-        if len(files) == 1:
-            return files[0].name, files[0].read_bytes()
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for f in files:
-                zf.write(f, f.name)
-        return f"{stem}_{fmt}.zip", buf.getvalue()
-
-
-def _transfer(emb: TrainedEmbeddings) -> None:
-    with st.expander("Why reuse pretrained embeddings? The same questions, two models"):
-        st.caption("The pretrained MiniLM word table (learned from billions of words) against the model "
-                   "trained here, both cut to the words they share and asked the same Google analogy "
-                   "questions. A small corpus teaches some relations (family, grammar) but not "
-                   "world knowledge (capitals, currencies) — that is why pretrained tables pay.")
-        from embviz.onehot import transfer_table
-
-        cache = st.session_state.setdefault(f"{P}_transfer", {})
-        if id(emb) not in cache:
-            cache.clear()
-            try:
-                cache[id(emb)] = transfer_table(embviz.demo(), emb)
-            except (OSError, ValueError) as exc:
-                common.show_error(exc)
-                return
-        table = cache[id(emb)]
-        st.plotly_chart(transfer_figure(table), key=f"{P}_transfer_chart", width="stretch")
-        st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={"pretrained": st.column_config.NumberColumn(format="percent"),
-                                    "trained": st.column_config.NumberColumn(format="percent")})
-        st.caption(f"{table.attrs.get('shared_vocabulary', 0):,} shared words.")
-
-
-# -- embed text ----------------------------------------------------------------------------------------
-def _embed_tab() -> None:
-    from embviz import encode
-
-    st.caption("Embed your own words, sentences or a CSV text column with the pretrained transformer "
-               "all-MiniLM-L6-v2 (384 dimensions), offline, then explore them on every page.")
-    missing = encode.missing_extra()
-    if missing:
-        st.info(missing, icon=":material/extension:")
-        st.code(encode.INSTALL, language="bash")
-        return
-    mode = st.radio("Input", ["Words or sentences", "A CSV column"], key=f"{P}_embed_mode", horizontal=True)
-    run = None
-    if mode == "Words or sentences":
-        text = st.text_area("One text per line", "a cat sat on the mat\na kitten slept on the rug\n"
-                            "the stock market fell sharply\nshares dropped in early trading\nking\nqueen",
-                            key=f"{P}_embed_text", height=180)
-        lines = [t for t in text.splitlines() if t.strip()]
-        if st.button(f"Embed {len(lines)} texts", key=f"{P}_embed_go", disabled=not lines):
-            run = (encode.embed_texts, dict(texts=lines))
-    else:
-        upload = st.file_uploader("CSV file", type=["csv"], key=f"{P}_embed_csv")
-        if upload is not None:
-            try:
-                columns = list(pd.read_csv(io.BytesIO(upload.getvalue()), nrows=5, dtype=str).columns)
-            except (ValueError, UnicodeDecodeError) as exc:
-                common.show_error(ValueError(f"{upload.name} is not a readable CSV: {exc}"))
-                return
-            column = st.selectbox("Text column", columns, key=f"{P}_embed_column")
-            if st.button("Embed the column", key=f"{P}_embed_go_csv"):
-                run = (encode.embed_csv, dict(file=io.BytesIO(upload.getvalue()), column=column))
-    if run is not None:
-        try:
-            emb = common.run_with_progress("Embedding with all-MiniLM-L6-v2", run[0], **run[1])
-        except Exception as exc:
-            common.show_error(exc)
-            return
-        st.session_state[f"{P}_embedded"] = emb
-        common.set_active(emb, "texts", emb.name or f"{len(emb):,} texts")
-    emb = st.session_state.get(f"{P}_embedded")
-    if emb is not None and len(emb) > 1:
-        st.success(f"Embedded {len(emb):,} texts × {emb.dim}; they are now the data on every page.",
-                   icon=":material/check_circle:")
-        query = st.selectbox("Nearest neighbours of", emb.keys, key=f"{P}_embed_query")
-        st.dataframe(pd.DataFrame(emb.most_similar(query, topn=min(10, len(emb) - 1)),
-                                  columns=["text", "cosine"]), hide_index=True, width="stretch")
