@@ -23,6 +23,7 @@ ARTIFACTS = Path(__file__).with_name("artifacts")
 REQUIRED = bool(os.environ.get("EMBVIZ_REQUIRE_BROWSER"))
 
 DEEP_LINK_PROBES = ("/_stcore/health", "/_stcore/host-config")
+_SERVER: dict = {}  # the running server's process and log, for what a failed test prints
 
 CHART_READY = """() => {
   const gds = document.querySelectorAll('.js-plotly-plot');
@@ -57,6 +58,7 @@ def app_url(tmp_path_factory):
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
                                 start_new_session=True)
+    _SERVER.update(proc=proc, log=log_path)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -171,11 +173,56 @@ class Journey:
 
 
 @pytest.fixture
-def journey(browser, app_url):
-    """A fresh browser context on the running app; fails the test on console errors."""
+def journey(request, browser, app_url):
+    """A fresh browser context on the running app; fails the test on console errors. A failed
+    test leaves a screenshot of its page in the artifacts."""
     j = Journey(browser, app_url)
     yield j
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        try:
+            j.screenshot(f"FAILED-{request.node.name}"[:120])
+        except Exception:  # noqa: BLE001 — the page may be gone
+            pass
     j.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test also reports what the server was doing (its threads' stacks, by
+    py-spy, and the tail of its log): a wait that times out is otherwise a mystery."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call":
+        return
+    item.rep_call = report
+    j = item.funcargs.get("journey") if report.failed else None
+    if j is not None:  # what the user saw: the address and the page's text
+        try:
+            report.sections.append(("the page", f"{j.page.url}\n{j.page.inner_text('body')[:3000]}"))
+        except Exception as exc:  # noqa: BLE001 — the page may be gone
+            report.sections.append(("the page", f"unknown: {exc}"))
+    proc = _SERVER.get("proc")
+    if not report.failed or proc is None or proc.poll() is not None or "/e2e/" not in str(item.fspath):
+        return
+    spy = shutil.which("py-spy")
+    if spy:
+        try:
+            dump = subprocess.run([spy, "dump", "--pid", str(proc.pid)], capture_output=True, text=True,
+                                  timeout=30).stdout
+        except (OSError, subprocess.SubprocessError) as exc:
+            dump = f"py-spy failed: {exc}"
+        report.sections.append(("server threads (py-spy dump)", dump[-20000:]))
+    try:
+        import psutil
+
+        tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+        report.sections.append(("server processes", "\n".join(
+            f"{p.pid} {p.status()} nice={p.nice()} rss={p.memory_info().rss >> 20} MB {' '.join(p.cmdline())[:120]}"
+            for p in tree)))
+    except Exception as exc:  # noqa: BLE001
+        report.sections.append(("server processes", f"unknown: {exc}"))
+    report.sections.append(("server log tail", _SERVER["log"].read_text()[-4000:]))
 
 
 def pytest_collection_modifyitems(items):

@@ -7,6 +7,14 @@ ALL_DRAWN = """() => {
 }"""
 
 
+SAMPLE_DRAWN = """(n) => {
+  const gds = Array.from(document.querySelectorAll('.js-plotly-plot')).filter(gd => gd._fullData);
+  const maps = gds.filter(gd => gd._fullData.some(t => t.type === 'scattergl'));
+  return maps.length === 3 && maps.every(gd => gd._fullData.filter(t => t.type === 'scattergl')
+      .reduce((s, t) => s + (t.x ? t.x.length : 0), 0) === n);
+}"""
+
+
 def test_compare_three_methods_with_scores(journey):
     journey.page.set_viewport_size({"width": 1400, "height": 1700})  # maps and scores in one screenshot
     journey.open("")  # through the menu, as a visitor does (a direct /compare probes a 404 health URL)
@@ -20,6 +28,7 @@ def test_compare_three_methods_with_scores(journey):
     page.locator(".st-key-compare_run button").click()
     journey.wait_idle(timeout=240)
     page.wait_for_function(ALL_DRAWN, timeout=240_000)
+    page.wait_for_function(SAMPLE_DRAWN, arg=400, timeout=240_000)  # the shipped maps stay until then
     figs = journey.figures()
     maps = [f for f in figs if any(t["type"] == "scattergl" for t in f["traces"])]
     assert len(maps) == 3
@@ -30,5 +39,5 @@ def test_compare_three_methods_with_scores(journey):
     table.wait_for()
     assert table.count() == 1
     assert page.get_by_text("How faithful is each picture?").count() == 1
-    journey.screenshot("compare", full_page=True)
+    journey.screenshot("compare_sample", full_page=True)
     journey.assert_no_errors()

@@ -22,7 +22,7 @@ def test_bad_upload_shows_an_error_and_keeps_the_map(journey):
     text = alert.inner_text()
     assert "broken.txt" in text and "line 3" in text and "previous data" in text
     fig = one_figure(journey)
-    assert sum(t["n"] for t in fig["traces"] if t["name"] != "labels") == 20_000
+    assert sum(t["n"] for t in fig["traces"] if t["type"] == "scattergl") == 20_000
     journey.screenshot("bad_upload")
     journey.assert_no_errors()
 
@@ -34,7 +34,7 @@ def test_good_upload_is_drawn_and_data_page_converts(journey):
     upload(journey, "colours.txt", "\n".join(lines).encode())
     journey.page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(gd => "
-        "gd._fullData.filter(t => t.name !== 'labels').reduce((s, t) => s + (t.x ? t.x.length : 0), 0) === 5)")
+        "gd._fullData.filter(t => t.type === 'scattergl').reduce((s, t) => s + (t.x ? t.x.length : 0), 0) === 5)")
     journey.goto("Data")  # same session
     journey.page.get_by_text("Convert and download").wait_for()
     assert "5" in journey.page.locator("[data-testid='stMetricValue']").first.inner_text()

@@ -52,7 +52,8 @@ MEASURE = """() => {
 
 SIZED = """() => { const main = document.querySelector('[data-testid=stMain]');
   const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout);
-  return plots.every(g => g._fullLayout.meta && g._fullLayout.meta.present && g._fullLayout.meta.present[1] < innerHeight)
+  const drawn = plots.some(g => g.getBoundingClientRect().height > 0) || document.querySelector('[data-testid=stTable] td');
+  return !!drawn && plots.every(g => g._fullLayout.meta && g._fullLayout.meta.present && g._fullLayout.meta.present[1] < innerHeight)
          && main.scrollHeight <= innerHeight + 1; }"""
 
 
@@ -314,7 +315,8 @@ def test_every_page_in_presentation_mode(browser, app_url, size):
             j.wait_idle()
             m = _fits(j, f"/{name}?present=1 at {size[0]}x{size[1]}")
             assert not j.page.locator("[data-testid='stSidebar']").is_visible()
-            assert m["figs"] or m["tables"]
+            assert m["figs"] or m["tables"], (f"/{name}?present=1 at {size[0]}x{size[1]}: no figure or table measured; "
+                                              f"the page says: {j.page.inner_text('[data-testid=stMain]')[:1500]}")
             if m["figs"]:
                 assert max(f["bottom"] - f["top"] for f in m["figs"]) > size[1] * 0.55  # one large figure
             j.screenshot(f"present_page_{name}_{size[0]}")
