@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CHART = """(method) => { const gd = document.querySelector('.js-plotly-plot');
   if (!gd || !gd._fullLayout || !gd._fullData) return false;
   const t = ((gd._fullLayout.title || {}).text || '');
-  return t.includes(method) && !document.querySelector('[data-testid=stStatusWidget]')?.innerText.match(/Running/); }"""
+  return t.includes(method) && !t.includes('forming')  // t-SNE's intermediate layouts are not the map
+      && !document.querySelector('[data-testid=stStatusWidget]')?.innerText.match(/Running|Stop/); }"""
 
 
 def _port() -> int:

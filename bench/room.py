@@ -51,6 +51,7 @@ FILTERS = ["ing", "ness", "tion", "able", "over", "less"]
 HEAVY = [("tsne", {"perplexity": 25}), ("umap", {"n_neighbors": 10}), ("tsne", {"perplexity": 40}),
          ("umap", {"n_neighbors": 20}), ("tsne", {"perplexity": 15}), ("umap", {"min_dist": 0.3})]
 LABEL = {"tsne": "t-SNE", "umap": "UMAP"}
+WARM_MAPS = [("tsne", {"n_iter": 20, "exaggeration_iter": 10}), ("umap", {"n_epochs": 10})]  # short, not the room's
 
 
 # -- the server and its memory ---------------------------------------------------------------------
@@ -310,7 +311,10 @@ async def room(url: str, client: str, users: int, heavy: int, rounds: int = 2, t
 
 
 async def warm_up(url: str) -> None:
-    """One user through every page the room uses, so the baseline is a warm server."""
+    """One user through every page the room uses, then one short computed map of each heavy kind,
+    so the baseline is a warm server: the modules a computed map brings into the server are
+    imported (umap-learn, openTSNE, scikit-learn: ~200 MB, once), and the pool's standing worker
+    is prepared (its warm-up job started with the first visit, ahead of these maps)."""
     from room_clients import ProtocolUser
 
     u = ProtocolUser(url)
@@ -324,6 +328,13 @@ async def warm_up(url: str) -> None:
         await u.page("", 120)
     finally:
         await u.close()
+    for method, params in WARM_MAPS:
+        h = ProtocolUser(url)
+        try:
+            await h.heavy(f"method={method}&labels=0&" + "&".join(f"p.{k}={v}" for k, v in params.items()),
+                          LABEL[method], 300)
+        finally:
+            await h.close()
 
 
 def run_room(client: str, args) -> dict:

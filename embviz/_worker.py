@@ -153,7 +153,7 @@ def rebuild_error(info: dict) -> BaseException:
 class Slot:
     """One single-worker loky executor with its own progress queue and stop flag."""
 
-    def __init__(self, pool):  # an embviz.work.Pool
+    def __init__(self, pool, standing: bool = False):  # an embviz.work.Pool
         import loky
         from loky.backend.context import get_context
 
@@ -162,8 +162,11 @@ class Slot:
         # loky also restarts a worker that grew 300 MB since its first task (after one UMAP): our
         # own ceiling decides instead, so numba's compiled code stays warm between jobs.
         env = {**{v: "1" for v in THREAD_VARS}, "LOKY_MAX_MEMORY_LEAK_SIZE": str(pool.rss_limit)}
-        self.executor = loky.ProcessPoolExecutor(1, timeout=pool.idle_seconds, context=ctx, env=env,
-                                                 initializer=init_worker, initargs=(self.queue, self.stop))
+        # a standing worker never exits for idleness: it keeps its imports and compiled code for the
+        # next first request (the pool replaces it above its own memory bound instead)
+        self.standing = standing
+        self.executor = loky.ProcessPoolExecutor(1, timeout=None if standing else pool.idle_seconds, context=ctx,
+                                                 env=env, initializer=init_worker, initargs=(self.queue, self.stop))
         self.job = None
         self.pid: int | None = None  # the worker running the current job, once it has said so
         self.last_pid: int | None = None

@@ -316,6 +316,46 @@ def test_idle_workers_exit():
         p.shutdown()
 
 
+def prepare(path: str, progress=None):
+    """What keep_warm runs: note which worker it prepared."""
+    with open(path, "a") as fh:
+        fh.write(f"{os.getpid()}\n")
+    return os.getpid()
+
+
+def test_a_standing_worker_outlives_its_idle_time_and_the_others_do_not(tmp_path):
+    p = work.Pool(2, idle_seconds=1.0, standing=1)
+    try:
+        job, token = p.keep_warm(prepare, str(tmp_path / "warm"))
+        warmed = job.result(60)
+        busy = p.submit("busy", deaf, 1.5)  # the standing worker is busy, so the next job
+        other = p.submit("other", pid).result(60)  # goes to the second slot: an ordinary worker
+        assert busy.result(60) == warmed and other != warmed
+        time.sleep(4)  # four idle times
+        assert psutil.pid_exists(warmed) and psutil.Process(warmed).status() != psutil.STATUS_ZOMBIE
+        assert _until(lambda: not psutil.pid_exists(other) or psutil.Process(other).status() == psutil.STATUS_ZOMBIE)
+        assert p.submit("first request", pid).result(60) == warmed  # the prepared worker answers it
+        assert (tmp_path / "warm").read_text().split() == [str(warmed)] and p.counts["warmed"] == 1
+    finally:
+        p.shutdown()
+
+
+def test_a_standing_worker_above_its_bound_is_replaced_and_prepared_again(tmp_path):
+    p = work.Pool(1, standing=1, standing_mb=400)
+    try:
+        warmed = p.keep_warm(prepare, str(tmp_path / "warm"))[0].result(60)
+        p.submit("big", grow, 500).result(60)  # leaves the worker above the standing bound
+        assert p.counts["recycled"] == 1
+        assert _until(lambda: len((tmp_path / "warm").read_text().split()) == 2)
+        again = int((tmp_path / "warm").read_text().split()[1])
+        assert again != warmed and p.counts["warmed"] == 2
+        assert p.submit("next", pid).result(60) == again  # the next request finds the prepared worker
+        p.submit("small", pid).result(60)
+        assert p.counts["warmed"] == 2  # a worker within its bound is kept, not prepared again
+    finally:
+        p.shutdown()
+
+
 def test_worker_count_setting(monkeypatch):
     monkeypatch.setenv(work.ENV_WORKERS, "3")
     assert work.default_workers() == 3

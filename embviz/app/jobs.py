@@ -209,12 +209,15 @@ def warm_up_in_background(methods: tuple[str, ...] = ("umap", "tsne")):
     UMAP in any later worker loads compiled code instead of compiling it (bench/first_call.py:
     first UMAP of 10,000 points ~45 s on a fresh install without this). The job has a held waiter
     (no lease to renew), so it is never cancelled as abandoned, however slow the compilation on a
-    busy machine; a user's heavy request that comes meanwhile queues behind it and says so."""
+    busy machine; a user's heavy request that comes meanwhile queues behind it and says so.
+
+    The worker it ran in stays (the pool's standing worker, :meth:`embviz.work.Pool.keep_warm`):
+    a user's first UMAP then pays neither numba's compilation nor the imports, and the warm-up runs
+    again whenever that worker has to be replaced."""
     import os
 
     from embviz.reduce.warmup import warm_up
 
     if os.environ.get("EMBVIZ_WARM_UP", "1") == "0":  # tests that run many apps in one process
         return None
-    job = work.submit(work.content_key("warm-up", methods), warm_up, methods)
-    return job, job.subscribe(hold=True)
+    return work.default_pool().keep_warm(warm_up, methods)
