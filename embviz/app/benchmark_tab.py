@@ -43,15 +43,16 @@ def render(emb: Embeddings) -> None:
     token = (emb.fingerprint(), method, int(restrict), upload.file_id if upload else None)
     if run:
         try:
-            path = _uploaded(upload) if upload else None
-            report = common.run_with_progress(
-                "Google analogy benchmark",
-                evaluate_analogies,
-                emb,
-                path,
-                restrict=int(restrict),
-                method=method,
-            )
+            with tempfile.TemporaryDirectory(prefix="embviz_bench_") as folder:  # gone after the run
+                path = _uploaded(upload, Path(folder)) if upload else None
+                report = common.run_with_progress(
+                    "Google analogy benchmark",
+                    evaluate_analogies,
+                    emb,
+                    path,
+                    restrict=int(restrict),
+                    method=method,
+                )
             st.session_state[f"{P}_bench"] = (token, report)
         except Exception as exc:  # noqa: BLE001
             common.show_error(exc)
@@ -71,8 +72,7 @@ def render(emb: Embeddings) -> None:
         common.show_error(exc)
 
 
-def _uploaded(upload) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="embviz_bench_"))
+def _uploaded(upload, folder: Path) -> Path:
     path = folder / Path(upload.name).name
     path.write_bytes(upload.getvalue())
     return path

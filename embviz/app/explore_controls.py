@@ -9,7 +9,9 @@ from embviz import Embeddings, mapview
 from embviz.app import common, controls, mapchart, mapdata, present, sidebar, state
 
 P = "explore"
-SAMPLING = {"random": "random", "top": "most frequent", "stratified": "stratified by a column"}
+# "top" keeps the file's order: word2vec, GloVe and fastText files list the most frequent words first
+SAMPLING = {"random": "random", "top": "first in the file (most frequent in word2vec/GloVe files)",
+            "stratified": "stratified by a column"}
 # Streamlit makes a click select a point only when dragging pans or zooms (in lasso and box modes a
 # click is not a selection), so the default drag pans and a click searches the word.
 DRAG = {"pan": ":material/ads_click: Click", "lasso": ":material/gesture: Lasso", "zoom": ":material/zoom_in: Zoom"}

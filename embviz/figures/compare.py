@@ -95,7 +95,8 @@ def transition(
     steps: int = 12,
     duration_ms: int = 120,
 ) -> go.Figure:
-    """An animated 2-D scatter that moves every point from ``start`` to ``end`` (aligned first).
+    """An animated 2-D scatter that moves every point from ``start`` to ``end`` (align the two
+    first, :mod:`embviz.reduce.align`: this draws them as given).
 
     Frames are eased straight-line interpolations; Play and a slider drive them. ``color``: per
     point, categories (coloured by ``colors`` when given) or numbers. Frames carry only

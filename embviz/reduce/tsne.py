@@ -13,7 +13,7 @@ The pipeline (each step proved with ``bench/projections.py``):
    iterations until the KL divergence changes by less than ``tol`` (relative) between checks, or
    ``n_iter`` (200) is reached. 200 + 200 instead of 250 + 250 (measured on a loaded 2-core
    machine: 50,000 synthetic points 89 -> 70 s, trustworthiness@10 0.9929 -> 0.9930; 10,000 demo
-   words 0.9401 -> 0.9396; 250 + 150 lost 0.0115 there). One learning rate, N / 10 (``"auto"``),
+   words 0.9401 -> 0.9396; 250 + 150 lost 0.0115 there). One learning rate, max(200, N / 10) (``"auto"``),
    for both phases. openTSNE's default raises it to N after exaggeration; on 10,000 demo words that inflates the layout (every
    FFT iteration gets dearer as the grid grows) and stalls trustworthiness@10 at 0.933, where
    N / 10 reaches 0.941 (scikit-learn's) after 200 iterations.

@@ -139,3 +139,22 @@ def test_directions_tab(page):
     assert any("zero vector" in e for e in texts(at, "error"))
     at.text_input(key="analogies_remove").input("hot - cold").run()
     assert not at.exception
+
+
+def test_benchmark_with_an_uploaded_questions_file_leaves_no_temporary_folder(page, demo, tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the page's temporary folder goes
+    questions = ": capital-common-countries\nathens greece paris france\nparis france rome italy\n" \
+                ": family\nking queen man woman\nboy girl brother sister\n"
+    (tmp_path / "mine.txt").write_text(questions)
+    at = page
+    at.session_state["analogies_tab"] = "Benchmark"
+    at.run()
+    at.file_uploader(key="analogies_bench_file").set_value(("mine.txt", questions.encode(), "text/plain")).run()
+    at.button(key="analogies_bench_run").click().run()
+    assert not at.exception
+    restrict = at.number_input(key="analogies_bench_restrict").value
+    want = evaluate_analogies(demo, tmp_path / "mine.txt", restrict=restrict)
+    assert want.total >= 3 and f"{want.accuracy:.1%}" in [m.value for m in at.metric]
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]  # the upload's copy is gone

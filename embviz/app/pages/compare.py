@@ -16,6 +16,7 @@ import streamlit as st
 import embviz
 from embviz import Embeddings, mapview
 from embviz.app import common, controls, mapchart, mapdata, present
+from embviz.app.explore_controls import SAMPLING
 from embviz.app.served import served
 from embviz.figures.compare import metrics_frame, recall_curve, transition
 from embviz.figures.scatter import selected_rows, trace_rows
@@ -27,7 +28,6 @@ DEFAULT_METHODS = ["pca", "tsne", "umap"]
 DEFAULT_N = 3_000
 KS = (5, 10, 20, 50, 100)
 MORPH_POINTS = 3_000  # the animation moves a sample (frames of every point would be megabytes)
-SAMPLING = {"random": "random", "top": "most frequent", "stratified": "stratified by a column"}
 _HASH = common.HASH
 VIEW_KEYS = {"request": dict}  # what a saved view of this page stores (the last comparison asked for)
 

@@ -13,6 +13,7 @@ import streamlit as st
 import embviz
 from embviz import Embeddings
 from embviz.app import common, present, sidebar, text
+from embviz.io import registry
 
 P = "data"
 _HASH = common.HASH
@@ -62,9 +63,8 @@ def _upload() -> None:
     with st.expander("Upload a table", icon=":material/upload_file:",
                      expanded=not common.active_source().startswith("upload:") and f"{P}_error" in st.session_state):
         st.file_uploader(
-            "word2vec text or binary, GloVe, fastText .vec, .npy/.npz, CSV, Parquet (optionally .gz), "
-            "or a TF-projector pair (vectors.tsv + metadata.tsv)",
-            accept_multiple_files=True, key=f"{P}_upload", on_change=_on_upload)
+            "Embeddings file (or a TF-projector pair: vectors.tsv + metadata.tsv)", accept_multiple_files=True,
+            key=f"{P}_upload", on_change=_on_upload, type=registry.upload_types(), help=registry.upload_help())
         st.caption("Files are read in memory, never executed or unpickled.")
     if msg := st.session_state.get(f"{P}_error"):
         st.error(msg, icon=":material/error:")
