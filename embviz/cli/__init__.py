@@ -19,7 +19,7 @@ import sys
 from ..coords import write_coordinates
 from .commands import cmd_convert, cmd_evaluate, cmd_info, cmd_train
 from .compare import add_parser as add_compare_parser
-from .common import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ProgressBar, _Formatter
+from .common import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ProgressBar, _Formatter, positive_int
 from .project import COORD_SUFFIXES, cmd_project, methods_help, parse_params
 from .serve import cmd_serve, dashboard_path, serve_command
 
@@ -44,11 +44,6 @@ Run 'embviz COMMAND --help' for the options and examples of each command.
 
 
 # -- parser --------------------------------------------------------------------------------------
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def _nonnegative(text: str) -> int:
@@ -62,7 +57,7 @@ def _common(p: argparse.ArgumentParser, *, reading: bool = True) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summaries on stderr")
     if reading:
         p.add_argument("--format", default=None, help="input format (default: told from the content)")
-        p.add_argument("--limit", type=_positive, default=None, help="read only the first N rows (default: all)")
+        p.add_argument("--limit", type=positive_int, default=None, help="read only the first N rows (default: all)")
         p.add_argument("--keys", default=None, help="a text file with one key per line (for .npy)")
         p.add_argument("--metadata", default=None, help="a metadata table (TSV/CSV/Parquet), one row per vector")
 
@@ -88,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="a method parameter, repeatable (e.g. n_neighbors=30, perplexity=50, x='woman - man'); "
                         "each method's parameters are listed below")
-    p.add_argument("--sample", type=_positive, default=20_000,
+    p.add_argument("--sample", type=positive_int, default=20_000,
                    help="fit on at most this many rows; with more rows, the rest are mapped with transform")
     p.add_argument("--sample-method", default="random", choices=["random", "top", "stratified"],
                    help="how the fit sample is drawn")
@@ -98,13 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "default 2 when the data is larger than --sample)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (instead of a local cluster)")
-    p.add_argument("--partition-rows", type=_positive, default=100_000, help="rows per Dask task")
+    p.add_argument("--partition-rows", type=positive_int, default=100_000, help="rows per Dask task")
     p.add_argument("--quality", action="store_true", help="print trustworthiness, continuity, kNN recall")
     p.add_argument("--onto", default=None, metavar="COORDS",
                    help="place SOURCE on this existing map (coordinates written by embviz project) instead "
                         "of making a new one; needs --base")
     p.add_argument("--base", default=None, metavar="VECTORS", help="with --onto: the vectors the map was made from")
-    p.add_argument("-k", type=_positive, default=10, help="with --onto: nearest mapped neighbours per new point")
+    p.add_argument("-k", type=positive_int, default=10, help="with --onto: nearest mapped neighbours per new point")
     _common(p)
     p.set_defaults(run=cmd_project)
 
@@ -134,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-analogies", action="store_true", help="skip the analogy benchmark")
     p.add_argument("--no-similarity", action="store_true", help="skip the word-similarity benchmarks")
     p.add_argument("--method", default="3cosadd", choices=["3cosadd", "3cosmul"], help="analogy scoring")
-    p.add_argument("--restrict", type=_positive, default=None,
+    p.add_argument("--restrict", type=positive_int, default=None,
                    help="search only the first N keys (gensim: 300000; default: all)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _common(p)

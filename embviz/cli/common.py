@@ -60,6 +60,13 @@ class ProgressBar:
         self.close()
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
 def _say(args, text: str) -> None:
     if not getattr(args, "quiet", False):
         print(text, file=sys.stderr)

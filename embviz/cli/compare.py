@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
 
-from .common import EXIT_INTERRUPTED, EXIT_OK, ProgressBar, _Formatter, _say
+from ..io.atomic import atomic_paths
+from .common import EXIT_INTERRUPTED, EXIT_OK, ProgressBar, _Formatter, _say, positive_int
 
 TABLE_SUFFIXES = (".parquet", ".csv")
 
@@ -26,11 +25,6 @@ examples:
 """
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -39,7 +33,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                        formatter_class=_Formatter, description=COMPARE_HELP)
     p.add_argument("a", help="table A: any format embviz reads")
     p.add_argument("b", help="table B")
-    p.add_argument("--k", type=_positive, default=10, help="neighbours per word")
+    p.add_argument("--k", type=positive_int, default=10, help="neighbours per word")
     p.add_argument("--case", default="exact", choices=["exact", "lower"],
                    help="how words match; lower: the first spelling in each file stands for a word")
     p.add_argument("--metric", default="cosine", choices=["cosine", "euclidean"])
@@ -47,7 +41,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=10, help="most and least changed words to print (0: none)")
     p.add_argument("--format-a", default=None, help="format of A (default: told from the content)")
     p.add_argument("--format-b", default=None, help="format of B (default: told from the content)")
-    p.add_argument("--limit", type=_positive, default=None, help="read only the first N rows of each file")
+    p.add_argument("--limit", type=positive_int, default=None, help="read only the first N rows of each file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars on stderr")
     p.set_defaults(run=cmd_compare)
     return p
@@ -93,14 +87,8 @@ def write_table(table, path: Path) -> None:
     if path.suffix.lower() == ".csv":
         for col in ("neighbors_a", "neighbors_b"):
             frame[col] = [json.dumps(list(v), ensure_ascii=False) for v in frame[col]]
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_paths([path]) as (tmp,):
         if path.suffix.lower() == ".csv":
             frame.to_csv(tmp, index=False)
         else:
             frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
