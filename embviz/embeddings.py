@@ -28,6 +28,9 @@ def _as_matrix(vectors: object) -> np.ndarray:
         raise EmbeddingFormatError(f"vectors must be numeric, got dtype {arr.dtype}")
     if arr.ndim != 2:
         raise EmbeddingFormatError(f"vectors must be a 2-D array (N × D), got shape {arr.shape}")
+    if arr.shape[1] == 0 and arr.shape[0]:
+        raise EmbeddingFormatError(f"vectors have shape {arr.shape}: 0 dimensions; expected at least one number "
+                                   "per vector")
     with np.errstate(over="ignore"):
         arr32 = np.ascontiguousarray(arr, dtype=np.float32)
     if not np.isfinite(arr32).all():

@@ -404,3 +404,53 @@ def test_arguments_of_the_wrong_kind_are_parameter_errors(tmp_path, kwargs, name
 def test_a_source_of_the_wrong_kind_is_a_parameter_error():
     with pytest.raises(ParameterError, match=r"The 'source' parameter of load must be a path, \(name, bytes\)"):
         load(42)
+
+
+# -- tab-separated files, format told by the content (no format= passed) ----------------------------
+import embviz  # noqa: E402
+
+
+@pytest.mark.parametrize("content, rows", [
+    (b"1\t2\n3\t4\n5\t6\n", [[1, 2], [3, 4], [5, 6]]),       # two integer columns: not a word2vec header
+    (b"1\t2\r3\t4\r5\t6\r", [[1, 2], [3, 4], [5, 6]]),       # the same with CR line ends
+    (b"0\t1\n0.5\t1.5\n2.5\t3.5\n", [[0.5, 1.5], [2.5, 3.5]]),  # pandas' header of unnamed columns
+])
+def test_headerless_and_pandas_tsv_load_every_row(tmp_path, content, rows):
+    path = tmp_path / "v.tsv"
+    path.write_bytes(content)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LoadWarning)
+        e = embviz.load(path)
+    np.testing.assert_array_equal(e.vectors, np.array(rows, np.float32))
+
+
+def test_pandas_tab_separated_output_reads_back(tmp_path):
+    import pandas as pd
+
+    data = np.arange(12, dtype=np.float64).reshape(4, 3) / 4
+    pd.DataFrame(data).to_csv(tmp_path / "p.tsv", sep="\t", index=False)
+    pd.DataFrame(data).to_csv(tmp_path / "bare.tsv", sep="\t", index=False, header=False)
+    for name in ("p.tsv", "bare.tsv"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LoadWarning)
+            np.testing.assert_array_equal(embviz.load(tmp_path / name).vectors, data.astype(np.float32))
+
+
+@pytest.mark.parametrize("first", ["1_0", "\u0661\u0662"])  # not a number, in a file of numbers
+def test_a_bad_number_in_the_first_row_of_a_tsv_is_named_not_taken_as_a_header(tmp_path, first):
+    path = tmp_path / "v.tsv"
+    path.write_text(f"{first}\t2\n3\t4\n5\t6\n", encoding="utf-8")
+    with pytest.raises(embviz.EmbeddingFormatError, match=r"line 1: expected numbers only"):
+        embviz.load(path)
+
+
+def test_u2028_line_ends_are_named(tmp_path):
+    path = tmp_path / "u.txt"
+    path.write_text("".join(f"{row}\u2028" for row in ["2 3", "a 1 2 3", "b 4 5 6"]), encoding="utf-8")
+    with pytest.raises(embviz.EmbeddingFormatError, match="U\\+2028"):
+        embviz.load(path)
+
+
+def test_a_table_of_zero_dimensions_built_in_memory_is_refused_by_name():
+    with pytest.raises(EmbeddingFormatError, match=r"0 dimensions; expected at least one number per vector"):
+        Embeddings(["a", "b", "c"], np.zeros((3, 0)))

@@ -81,14 +81,21 @@ def load_uploads(files: list) -> Embeddings:
         return emb
     if len(files) == 2:
         meta = [f for f in files if "meta" in f.name.lower()]
+        arrays = [f for f in files if f.name.lower().endswith(".npy")]
         if len(meta) == 1:
             vectors = next(f for f in files if f is not meta[0])
             emb, notes = with_notes(embviz.load, vectors, metadata=meta[0])
             _NOTES.set(notes)
             return emb
+        if len(arrays) == 1:  # a .npy and its keys, one per line (what <stem>.keys.txt beside it holds)
+            keys = next(f for f in files if f is not arrays[0])
+            emb, notes = with_notes(embviz.load, arrays[0], keys=keys)
+            _NOTES.set(notes)
+            return emb
     names = ", ".join(f.name for f in files)
-    raise InputError(f"uploaded {len(files)} files ({names}); upload one file, or a TF-projector pair: "
-                     "vectors.tsv and a metadata file whose name contains 'metadata'")
+    raise InputError(f"uploaded {len(files)} files ({names}); upload one file, a TF-projector pair "
+                     "(vectors.tsv and a metadata file whose name contains 'metadata'), or a .npy with a "
+                     "text file of its keys, one per line")
 
 
 def _on_upload() -> None:

@@ -30,6 +30,7 @@ from .source import PICKLE_EXTENSIONS, Source, refuse_pickle
 
 HEADER = re.compile(rb"^\s*\d+[ \t]+\d+\s*$", re.ASCII)
 INTEGERS = re.compile(r"^\s*\d+(?:[ \t]+\d+)+\s*$", re.ASCII)
+LINE_ENDS = re.compile(r"\r\n|\r|\n")
 TEXT_BYTES = frozenset(b"0123456789+-.eE \t\r\nnaNAifIF")  # what a row of numbers is made of
 
 
@@ -61,7 +62,7 @@ def sniff_source(src: Source) -> str:
         if head.startswith(magic):
             return name
     first, rest = _first_line(head)
-    if HEADER.match(first):
+    if HEADER.match(first) and b"\t" not in first:  # word2vec, fastText and gensim write a space; a tab is TSV
         if _binary_after_header(rest, int(first.split()[1])):
             return "word2vec-bin"
         return "fasttext" if src.suffix == ".vec" else "word2vec"
@@ -96,7 +97,9 @@ def _binary_after_header(rest: bytes, dim: int) -> bool:
 
 def _sniff_text(src: Source, head: bytes) -> str:
     text = head.decode("utf-8", "replace")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    # lines end where the readers end them (\n, \r\n, \r): not at U+2028 or U+0085, which
+    # str.splitlines also splits at and the readers refuse by name
+    lines = [ln for ln in LINE_ENDS.split(text) if ln.strip()]
     if len(head) == 1 << 16 and len(lines) > 1:
         lines = lines[:-1]  # the last one may be cut
     lines = lines[:20]
@@ -106,7 +109,13 @@ def _sniff_text(src: Source, head: bytes) -> str:
     if all("\t" in ln for ln in lines):
         fields = lines[0].split("\t")
         if all(is_number(x) for x in fields):
+            if _column_names(fields) and any(not x.strip().lstrip("+-").isdigit()
+                                             for ln in lines[1:] for x in ln.split("\t")):
+                return "csv"  # pandas' header of unnamed columns (0, 1, 2, …) over rows of decimals
             return "projector"
+        if len(lines) > 1 and all(is_number(x) for ln in lines[1:] for x in ln.split("\t")) \
+                and not _column_names(fields):
+            return "projector"  # a first row of data with a bad number, not a header: the reader names it
         return "csv"
     if "," in lines[0] and len({ln.count(",") for ln in lines}) == 1 and not _glove_row(lines[0]):
         return "csv"
@@ -133,6 +142,18 @@ def _refuse_damaged_header(src: Source, lines: list[str]) -> None:
             f"expected a header of two integers 'count dimensions', found {lines[0].strip()[:60]!r} "
             f"({len(fields)} fields: gensim and the word2vec tool write exactly two)",
             path=src.label, line=1)
+
+
+def _column_names(fields: list[str]) -> bool:
+    """Whether a first line reads as column names: no numbers among them, or numbers that are the
+    columns' own (pandas names unnamed columns 0, 1, 2, …)."""
+    numbers = [f.strip() for f in fields if is_number(f)]
+    if not numbers:
+        return True
+    if not all(n.isdigit() for n in numbers):
+        return False
+    values = [int(n) for n in numbers]
+    return values == list(range(values[0], values[0] + len(values))) and values[0] in (0, 1)
 
 
 def _trailing_numbers(line: str) -> int:

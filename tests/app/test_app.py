@@ -65,6 +65,22 @@ def test_upload_a_projector_pair():
     assert "kind" in at.selectbox(key="explore_color").options
 
 
+def test_upload_a_npy_with_its_keys_file():
+    import io
+
+    rng = np.random.default_rng(2)
+    buf = io.BytesIO()
+    np.save(buf, rng.normal(size=(40, 6)).astype(np.float32))
+    keys = "\n".join(f"key{i}" for i in range(40)) + "\n"
+    at = _upload(app(), [("vectors.npy", buf.getvalue(), "application/octet-stream"),
+                         ("vectors.keys.txt", keys.encode(), "text/plain")])
+    assert not at.exception and not at.sidebar.error, [e.value for e in at.sidebar.error]
+    fig = figures(at)[0]
+    assert n_points(fig) == 40
+    at.text_input(key="explore_query").input("key7").run()
+    assert at.dataframe[0].value["word"].tolist()[0].startswith("key")
+
+
 def test_bad_upload_shows_an_error_and_keeps_the_previous_data():
     bad = b"3 4\nalpha 1 2 3 4\nbeta 1 2 x 4\ngamma 1 2 3 4\n"
     at = _upload(app(), ("broken.txt", bad, "text/plain"))

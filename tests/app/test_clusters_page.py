@@ -151,3 +151,17 @@ def test_kmeans_on_the_demo_offers_k_50_and_says_the_silhouette():
     assert not at.exception
     assert at.number_input(key="clusters_k").value == 50
     assert float(metrics(at)["Silhouette (vectors)"]) < 0.1
+
+
+def test_another_table_starts_from_its_own_island_sizes(planted):
+    at = page()
+    at.run()  # the bundled table: islands of at least 50 words
+    assert at.number_input(key="clusters_island_size").value == 50
+    emb, _ = planted
+    use_table(at, emb)  # then a table of 400 words, in the same session
+    at.run()
+    assert not at.exception and not texts(at, "error"), texts(at, "error")
+    from embviz.clustering import default_min_cluster_size
+
+    assert at.number_input(key="clusters_island_size").value == default_min_cluster_size(len(emb))
+    assert int(metrics(at)["Groups"]) >= 2

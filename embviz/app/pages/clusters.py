@@ -76,6 +76,7 @@ def render() -> None:
 
 # -- controls -------------------------------------------------------------------------------------
 def _controls(full: Embeddings) -> dict[str, Any]:
+    _forget_sizes_of_another_table(full)
     row = st.columns([1.6, 1, 1, 1.3, 0.7], vertical_alignment="bottom")
     method = row[0].selectbox("Groups", list(clusterwork.METHODS), format_func=clusterwork.METHODS.get,
                               key=f"{P}_method", help="Islands: dense groups on the map itself (the picture's "
@@ -97,6 +98,16 @@ def _controls(full: Embeddings) -> dict[str, Any]:
     else:
         mrow[1].caption("Clustering the **original vectors** (cosine); the map only shows where the groups land.")
     return {"method": method, "params": params, "map": map_method, "dims": int(dims or 2), "n_map": int(n_map)}
+
+
+def _forget_sizes_of_another_table(full: Embeddings) -> None:
+    """Sizes chosen for one table (50 words an island, on 20,000) mean nothing on another (300
+    words): a new table starts from its own defaults."""
+    ss, seen = st.session_state, f"{P}_table"
+    if ss.get(seen) not in (None, full.fingerprint()):
+        for name in ("island_size", "island_samples", "k", "min_cluster_size", "min_samples", "agg_k", "map_points"):
+            ss.pop(f"{P}_{name}", None)
+    ss[seen] = full.fingerprint()
 
 
 def _method_params(method: str, n: int, a, b) -> dict[str, Any]:
