@@ -74,6 +74,13 @@ def test_transfer_step_compares_with_a_trained_table(demo):
     assert pre > post  # noise destroys analogies
 
 
-def test_learn_without_a_trained_model_offers_to_train():
+def test_learn_without_a_trained_model_offers_to_train_and_the_button_trains_one():
     at = _at_step(5)
     assert not at.exception and at.button(key="learn_train")
+    at.button(key="learn_train").click().run(timeout=300)  # word2vec on the bundled corpus, in the pool
+    assert not at.exception, at.exception
+    assert not [e for e in at.error], [e.value for e in at.error]
+    assert not [b for b in at.button if b.key == "learn_train"]  # the step now shows the trained model
+    assert figures(at), "step 6 draws the trained model"
+    said = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.subheader]
+    assert any("word2vec" in t for t in said), said
