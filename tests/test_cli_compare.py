@@ -101,3 +101,19 @@ def test_compare_explains_itself(capsys):
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert "usage: embviz compare" in out and "example" in out and "--case" in out
+
+
+def test_no_shared_words_and_a_closed_pipe_are_said_plainly(tmp_path):
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("300 4\n" + "".join(f"w{i} " + " ".join(map(str, rng.normal(size=4))) + "\n" for i in range(300)))
+    b.write_text("3 4\n" + "".join(f"z{i} " + " ".join(map(str, rng.normal(size=4))) + "\n" for i in range(3)))
+    cmd = [sys.executable, "-m", "embviz", "compare"]
+    none = subprocess.run(cmd + [str(a), str(b)], capture_output=True, text=True, timeout=120)
+    assert none.returncode == 1 and "share no words" in none.stderr and "try case='lower'" in none.stderr
+    head = subprocess.run(f"{' '.join(cmd)} {a} {a} | head -1", shell=True, capture_output=True, text=True,
+                          timeout=120)
+    assert head.stdout.startswith("A: ") and "Broken pipe" not in head.stderr, head.stderr

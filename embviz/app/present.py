@@ -281,8 +281,8 @@ def stepper(n: int, key: str, labels: list[str] | None = None, on_move=None) -> 
         return 0
     i = int(st.session_state.get(key, 0)) % n
 
-    def go_to(target: int) -> None:
-        st.session_state[key] = target % n
+    def go_to(target: int) -> None:  # the ends stop, as a slide show does (and the exported talk)
+        st.session_state[key] = max(0, min(n - 1, target))
         st.session_state[BLANK] = False
         st.session_state[f"{key}_moved"] = True
         if on_move is not None:
@@ -296,9 +296,9 @@ def stepper(n: int, key: str, labels: list[str] | None = None, on_move=None) -> 
     with box:
         left, mid, right = st.columns([1.5, 5, 1.5], vertical_alignment="center")
         left.button("Previous", icon=":material/arrow_back:", key=f"{key}_prev", on_click=move, args=(-1,),
-                    width="stretch", disabled=n < 2, shortcut="PageUp" if on_air else None)
+                    width="stretch", disabled=i == 0, shortcut="PageUp" if on_air else None)
         right.button("Next", icon=":material/arrow_forward:", key=f"{key}_next", on_click=move, args=(1,),
-                     width="stretch", disabled=n < 2, shortcut="PageDown" if on_air else None)
+                     width="stretch", disabled=i == n - 1, shortcut="PageDown" if on_air else None)
         label = labels[i] if labels else ""
         shown = f" · {text.md(label)}" if label else ""  # view titles come from uploaded JSON: plain text
         mid.markdown(f":gray[{i + 1} / {n}{shown}]", text_alignment="center")

@@ -235,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("embviz: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `embviz compare a b | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_OK
     except (EmbvizError, KeyError, ValueError, OSError) as exc:
         message = str(exc) if not isinstance(exc, KeyError) or isinstance(exc, EmbvizError) else str(exc.args[0])
         if isinstance(exc, OSError) and exc.filename and exc.filename not in message:

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..embeddings import Embeddings
-from ..errors import ParameterError
+from ..errors import InputError, ParameterError
 from ..neighbors import check_metric, normalize_rows
 from ..progress import ProgressCallback
 from .lists import list_agreement, neighbour_lists
@@ -254,6 +254,11 @@ def compare_models(
         raise ParameterError(OWNER, "k", "a positive integer", k)
     vocab = shared_vocabulary(a, b, case)
     n = len(vocab.words)
+    if n < 2:
+        hint = "; try case='lower'" if case == "exact" else ""
+        shared = "no words" if n == 0 else "one word"
+        raise InputError(f"the two tables share {shared} ({len(a):,} words in a, {len(b):,} in b, matched "
+                         f"case {case!r}{hint}); expected at least 2 shared words to compare")
     if n < k + 1:
         raise ParameterError(
             OWNER, "k", f"smaller than the number of shared words ({n:,} shared of {len(a):,} words in a "

@@ -27,8 +27,10 @@ def test_next_and_previous_walk_the_steps():
     at.button(key="learn_step_next").click().run()
     assert at.header[0].value.startswith("2. A learned lookup table")
     at.button(key="learn_step_prev").click().run()
-    at.button(key="learn_step_prev").click().run()
-    assert at.header[0].value.startswith(f"{len(STEPS)}. What a 2-D map")  # wraps around
+    assert at.header[0].value.startswith("1. One-hot") and at.button(key="learn_step_prev").disabled  # the ends stop
+    for _ in range(len(STEPS) - 1):
+        at.button(key="learn_step_next").click().run()
+    assert at.header[0].value.startswith(f"{len(STEPS)}. What a 2-D map") and at.button(key="learn_step_next").disabled
     assert at.query_params["step"] == str(len(STEPS))
 
 

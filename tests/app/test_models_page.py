@@ -195,3 +195,26 @@ def test_every_kind_of_table_compares_or_says_why(demo, trained):
     at = compare(page(tables["direction removed"][1], "debiased"), n=100)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Shared words"] == "20,000" and "Procrustes residual" in metrics
+
+
+def test_presentation_mode_keeps_the_controls_aside_and_shows_one_figure(trained):
+    at = page(trained, model=trained)
+    at.session_state["present"] = True
+    at.query_params["present"] = "1"
+    at.run()
+    _check(at)
+    assert not at.title  # the exit button instead of the title
+    at = compare(at, n=500)
+    _check(at)
+    figs = figures(at)
+    assert len(figs) == 1 and figs[0].get("frames"), "one figure: the morph from A's map to B's"
+    assert figs[0]["layout"]["meta"]["present"][1] < 1080 and not at.metric and not at.dataframe
+
+
+def test_a_table_made_after_opening_the_page_becomes_model_b(trained, demo):
+    at = AppTest.from_string(PAGE_SCRIPT.format(page="models"), default_timeout=300).run()
+    assert at.selectbox(key="models_b").value == "demo"
+    use_table(at, trained, "trained", model=trained)  # trained (or uploaded) meanwhile
+    at.run()
+    _check(at)
+    assert at.selectbox(key="models_b").value != "demo" and at.selectbox(key="models_a").value == "demo"

@@ -128,3 +128,11 @@ def test_embed_tab_without_or_with_the_extra():
         assert any("pip install torch==2.13.0" in c.value for c in at.code)
     else:
         assert at.text_area(key="train_embed_text").value
+
+
+def test_presentation_mode_before_training_says_how_to_start():
+    at = AppTest.from_string(SCRIPT, default_timeout=60)
+    at.session_state["present"] = True
+    at.run()
+    assert not at.exception
+    assert any("press **Train**" in i.value for i in at.info), [i.value for i in at.info]

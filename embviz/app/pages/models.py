@@ -8,29 +8,28 @@ from functools import partial
 import streamlit as st
 
 from embviz import Embeddings
-from embviz.app import common, controls, sources, text
-from embviz.app.shared import SharedStore
-from embviz.figures.models import benchmark_bars, hover_text, model_map, morph, overlap_histogram
+from embviz.app import common, controls, modelwork, present, sources, text
+from embviz.figures.models import hover_text, model_map, morph, overlap_histogram
 from embviz.figures.scatter import selected_rows, trace_rows
-from embviz.models import CASES, analogy_both, compare_models, model_maps, same_questions
+from embviz.models import CASES, compare_models, model_maps
 
 P = "models"
-MAX_STORED = 12
 TABLE_ROWS = 200
 CASE_LABELS = {"exact": "exactly", "lower": "ignoring case"}
 MAP_METHODS = ("pca", "tsne", "umap")
 
 
 def render() -> None:
-    st.title("Compare models")
-    st.caption("Put two embedding tables side by side: which words both know, how each one arranges "
-               "them, and word by word how much their neighbourhoods agree. **Overlap@k** is the share of "
-               "a word's k nearest neighbours (among the shared words) that both models have; "
-               "**rank change** is how far those neighbours moved in rank (0 = same order).")
+    present.title("Compare models", "Put two embedding tables side by side: which words both know, how each "
+                  "one arranges them, and word by word how much their neighbourhoods agree. **Overlap@k** is the "
+                  "share of a word's k nearest neighbours (among the shared words) that both models have; "
+                  "**rank change** is how far those neighbours moved in rank (0 = same order).")
     options = _options()
-    request = _form(options)
+    with present.controls():
+        request = _form(options)
     if request is None:
-        st.info("Pick two tables and press **Compare**.", icon=":material/difference:")
+        st.info("Pick two tables and press **Compare**" + (" (in the Controls above)." if present.is_on() else "."),
+                icon=":material/difference:")
         return
     if request["a"] not in options or request["b"] not in options:
         st.warning("A table of this comparison is no longer in this session; pick again.")
@@ -38,18 +37,21 @@ def render() -> None:
     a, b = (options[request[side]][1]() for side in "ab")
     key = ("compare", a.fingerprint(), b.fingerprint(), request["k"], request["case"])
     try:
-        cmp = _remembered(key, lambda: common.run_with_progress(
+        cmp = modelwork.remembered(key, lambda: common.run_with_progress(
             "Finding every shared word's neighbours in both models", compare_models, a, b,
             k=request["k"], case=request["case"]))
     except Exception as exc:  # noqa: BLE001 — too few shared words, bad k: say so, keep the page
         common.show_error(exc)
         return
     names = (options[request["a"]][0], options[request["b"]][0])
+    if present.is_on():  # a projector shows one figure: the morph from A's map to B's
+        _present_morph(cmp, key, request)
+        return
     _summary(cmp, names)
     _maps(cmp, key, request)
     _changed(cmp)
-    _questions(cmp, key)
-    _analogy(cmp)
+    modelwork.questions(cmp, key)
+    modelwork.analogy(cmp)
 
 
 # -- choosing ------------------------------------------------------------------------------------
@@ -78,6 +80,9 @@ def _form(options: dict) -> dict | None:
     for side, default in (("a", ids[0]), ("b", newest)):
         if st.session_state.get(f"{P}_{side}") not in options:
             st.session_state[f"{P}_{side}"] = default
+    if st.session_state.get(f"{P}_newest", newest) != newest:  # a table made or uploaded since: B is it
+        st.session_state[f"{P}_b"] = newest
+    st.session_state[f"{P}_newest"] = newest
     with st.form(f"{P}_form", border=True):
         left, right = st.columns(2)
         left.selectbox("Model A", ids, format_func=lambda i: options[i][0], key=f"{P}_a")
@@ -100,17 +105,6 @@ def _form(options: dict) -> dict | None:
                                             "k": int(k), "case": case, "method": method, "n": int(n)}
         st.session_state[f"{P}_selected"] = []
     return st.session_state.get(f"{P}_request")
-
-
-# -- computing (one store per process, keyed by content) -----------------------------------------
-@st.cache_resource(show_spinner=False)
-def _store() -> SharedStore:
-    return SharedStore(MAX_STORED)
-
-
-def _remembered(key: tuple, make=None):
-    """The stored value for ``key``; else ``make()`` (kept unless it was stopped), or None."""
-    return _store().get(key) if make is None else _store().get_or_make(key, make)
 
 
 # -- showing ----------------------------------------------------------------------------------------
@@ -141,7 +135,7 @@ def _select(side: str) -> None:
 def _maps(cmp, key: tuple, r: dict) -> None:
     st.subheader("Both maps, facing the same way")
     try:
-        maps = _remembered(key + ("maps", r["method"], r["n"]),
+        maps = modelwork.remembered(key + ("maps", r["method"], r["n"]),
                            lambda: model_maps(cmp, r["method"], n=r["n"], project=common.projection))
     except Exception as exc:  # noqa: BLE001
         common.show_error(exc)
@@ -167,6 +161,19 @@ def _maps(cmp, key: tuple, r: dict) -> None:
     left.plotly_chart(morph(maps.a, maps.b, maps.words, overlap, k=cmp.k, names=("A", "B"), hover=hover),
                       key=f"{P}_morph", width="stretch")
     right.plotly_chart(overlap_histogram(cmp.overlap, cmp.k), key=f"{P}_hist", width="stretch")
+
+
+def _present_morph(cmp, key: tuple, r: dict) -> None:
+    try:
+        maps = modelwork.remembered(key + ("maps", r["method"], r["n"]),
+                           lambda: model_maps(cmp, r["method"], n=r["n"], project=common.projection))
+    except Exception as exc:  # noqa: BLE001
+        common.show_error(exc)
+        return
+    overlap = cmp.at(maps.rows)
+    hover = hover_text(maps.words, overlap, cmp.at(maps.rows, "rank_change"), cmp.k)
+    present.chart(morph(maps.a, maps.b, maps.words, overlap, k=cmp.k, names=("A", "B"), hover=hover),
+                  f"{P}_morph_present")
 
 
 def _changed(cmp) -> None:
@@ -197,50 +204,3 @@ def _changed(cmp) -> None:
             listed = "  \n".join(f"{i}. " + (f"**{text.md(w)}**" if w in both else text.md(w))
                                  for i, w in enumerate(r[f"neighbors_{side}"], 1))
             col.markdown(f"**In {side.upper()}** (shared neighbours in bold)  \n{listed}")
-
-
-def _questions(cmp, key: tuple) -> None:
-    st.subheader("The same questions to both")
-    st.caption(f"The Google analogy set and WordSim-353 / SimLex-999, asked on the {cmp.n:,} shared words "
-               "only: a question counts for both models or for neither.")
-    stored = _remembered(key + ("questions",))
-    if stored is None and st.button("Ask both the benchmark questions", key=f"{P}_bench", icon=":material/quiz:"):
-        try:
-            stored = _remembered(key + ("questions",), lambda: common.run_with_progress(
-                "Benchmarks on the shared words", same_questions, cmp))
-        except Exception as exc:  # noqa: BLE001
-            common.show_error(exc)
-    if stored is None:
-        return
-    sections = stored.analogies.rename(columns={"asked": "questions asked", "accuracy_a": "accuracy A",
-                                                "accuracy_b": "accuracy B", "difference": "B − A"})
-    pct, three = st.column_config.NumberColumn(format="%.1f%%"), st.column_config.NumberColumn(format="%.3f")
-    sections[["accuracy A", "accuracy B", "B − A"]] *= 100
-    similarity = stored.similarity.rename(columns={"spearman_a": "Spearman A", "spearman_b": "Spearman B"})
-    similarity.insert(1, "pairs used", [f"{u:,.0f} of {p:,.0f}" for u, p in zip(similarity["used"], similarity["pairs"])])
-    similarity = similarity.drop(columns=["used", "pairs"])
-    left, right = st.columns([3, 2])
-    left.dataframe(sections[["section", "questions asked", "accuracy A", "accuracy B", "B − A"]], hide_index=True,
-                   width="stretch", key=f"{P}_sections", column_config={"accuracy A": pct, "accuracy B": pct, "B − A": pct})
-    right.dataframe(similarity.drop(columns=[] if similarity["note"].any() else ["note"]), hide_index=True,
-                    width="stretch", key=f"{P}_similarity", column_config={"Spearman A": three, "Spearman B": three})
-    if (stored.analogies["asked"] > 0).any():
-        st.plotly_chart(benchmark_bars(stored.analogies, ("A", "B")), key=f"{P}_bars", width="stretch")
-
-
-def _analogy(cmp) -> None:
-    st.subheader("Ask both an analogy")
-    query = st.text_input("Analogy", "king - man + woman", key=f"{P}_analogy",
-                          help="An expression such as king - man + woman, or man : king :: woman : ?")
-    if not query.strip():
-        return
-    try:
-        both = analogy_both(cmp, query, topn=10)
-    except Exception as exc:  # noqa: BLE001 — unknown or unshared word, bad expression
-        common.show_error(exc)
-        return
-    table = both.table.rename(columns={"a": "A", "score_a": "score A", "b": "B", "score_b": "score B"})
-    three = st.column_config.NumberColumn(format="%.3f")
-    st.dataframe(table, hide_index=True, width="stretch", key=f"{P}_answers",
-                 column_config={"rank": st.column_config.NumberColumn(width="small"), "score A": three, "score B": three})
-    st.caption(f"Both answer from the {cmp.n:,} shared words; the input words are left out.")

@@ -90,6 +90,9 @@ def _train_tab() -> None:
             _present_results(result, controls_box)
         else:
             _results(result)
+    elif result is None and job is None and present.is_on():  # nothing to show yet: say how to start
+        st.info("Open **Controls** and press **Train**: the words start as random points and gather into "
+                "groups, epoch by epoch.", icon=":material/model_training:")
 
 
 @st.fragment(run_every=0.5)
