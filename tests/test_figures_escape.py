@@ -98,3 +98,40 @@ def test_analogy_figures_escape_words_and_titles(data):
     assert not _raw(fig) and "&lt;b&gt;PWN" in fig.to_json()
     table = pd.DataFrame({"key": [keys[5], keys[1]], "status": ["kept", "invented"]})
     assert not _raw(neighbour_map(coords, keys, keys[3], table))
+
+
+def test_parallelogram_labels_never_overlap():
+    """Thousands of labels in a tight cloud: every label drawn has a box of its own (the boxes are
+    rebuilt from what the figure says: text, font size, textposition, in the planned plot area)."""
+    from embviz.figures.analogy import nominal_pixels, parallelogram
+    from embviz.labels import label_size
+
+    rng = np.random.default_rng(4)
+    coords = rng.normal(size=(300, 2)) * [1.0, 0.4]
+    keys = [f"w{i:03d}" + "x" * (i % 7) for i in range(300)]
+    fig = parallelogram(coords, keys, (keys[0], keys[1], keys[2]), keys[3], label_others=300, height=560)
+    pts = np.array([[x, y] for t in fig.data if "text" in (t.mode or "") for x, y in zip(t.x, t.y)], float)
+    px = nominal_pixels(pts, 560)
+    boxes = []
+    for t in fig.data:
+        if t.text is None or "text" not in (t.mode or ""):
+            continue
+        where = t.textposition if isinstance(t.textposition, (list, tuple)) else [t.textposition] * len(t.text)
+        gap = (t.marker.size or 6) / 2 + 2
+        for x, y, word, pos in zip(t.x, t.y, t.text, where):
+            if not word:
+                continue
+            w, h = label_size(word, t.textfont.size, False)
+            (ax, ay), = px([[x, y]])
+            vert, horiz = pos.split()
+            x0 = ax + gap if horiz == "right" else ax - gap - w if horiz == "left" else ax - w / 2
+            y0 = ay - gap - h if vert == "top" else ay + gap if vert == "bottom" else ay - h / 2
+            boxes.append((x0 + 0.5, y0 + 0.5, x0 + w - 0.5, y0 + h - 0.5, t.name, word, pos))
+    words = sum(1 for t in fig.data if t.text is not None for w in t.text if w)
+    assert 30 <= words < 300  # many drawn, the crowded ones dropped
+    b = np.array([bx[:4] for bx in boxes])
+    for i in range(len(b)):
+        hit = (b[i, 0] < b[i + 1:, 2]) & (b[i + 1:, 0] < b[i, 2]) & (b[i, 1] < b[i + 1:, 3]) & (b[i + 1:, 1] < b[i, 3])
+        assert not hit.any(), (boxes[i], [boxes[i + 1 + j] for j in np.flatnonzero(hit)])
+    labelled = {w for t in fig.data if t.name in ("inputs", "result") for w in t.text if w}
+    assert labelled == {keys[0], keys[1], keys[2], keys[3]}  # the analogy's own words are always shown
