@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from embviz.errors import EmbvizError, ParameterError
 from embviz.figures.scatter import FONT, scatter
 from embviz.figures.text import escape
+from embviz.layout import plan_map
 from embviz.slides import Content
 
 SMALL = 2_000  # the most frequent words used by the heavier steps
@@ -108,9 +109,13 @@ def neighbours_step(emb, order, settings, trained, present) -> Content:
     # on a projector the PCA is of the word and its neighbours alone: they spread over the screen
     # and their labels do not collide (with 60 frequent words as context they sit in one corner)
     sub, coords = local_map(emb, keys, order, extra=0 if present else 60)
-    fig = scatter(coords, sub.keys, labels=() if present else np.arange(len(sub)), query=sub.index(word),
-                  neighbors=sub.indices(keys[1:]), title=f"{word!r} and its neighbours (local PCA)",  # scatter escapes it
-                  present=present, height=460)
+    title = f"{word!r} and its neighbours (local PCA)"  # scatter escapes it
+    query, neighbors = sub.index(word), sub.indices(keys[1:])
+    # the labels placed as on Explore: the word, its neighbours, then context words, none overlapping
+    plan = plan_map(coords, sub.keys, title=title, present=present, height=460, query=query, neighbors=neighbors,
+                    n_words=0 if present else len(sub))
+    fig = scatter(coords, sub.keys, query=query, neighbors=neighbors, title=title, present=present, height=460,
+                  plan=plan)
     return Content(
         "Neighbours: similar meanings, close vectors",
         "Words used in similar contexts get similar vectors, so a word's nearest vectors are its "
