@@ -131,6 +131,20 @@ class Journey:
         links.filter(has_text=title).first.click()
         self.wait_idle()
 
+    def go_to(self, title: str, ready: str, tries: int = 3, wait: float = 30) -> None:
+        """Click the sidebar link to ``title`` until ``ready`` (a selector) shows. Twice in CI a
+        click right after the first page's run left the page where it was for 90 s (page text in the
+        report); a person would click again, and so does this, saying so."""
+        for attempt in range(tries):
+            self.goto(title)
+            try:
+                self.page.locator(ready).first.wait_for(timeout=wait * 1000)
+                return
+            except Exception:  # noqa: BLE001 — Playwright's TimeoutError: click again
+                print(f"the click on {title!r} did not show {ready} within {wait:.0f} s "
+                      f"(attempt {attempt + 1}; the page is at {self.page.url})")
+        self.page.locator(ready).first.wait_for(timeout=wait * 1000)
+
     def wait_idle(self, timeout: float = 120) -> None:
         """Wait until the script has finished running (no running indicator)."""
         self.page.wait_for_timeout(300)

@@ -29,8 +29,7 @@ def test_compare_a_model_trained_here_with_the_bundled_table(journey):
     page = journey.page
     page.set_viewport_size({"width": 1400, "height": 1000})
     journey.open("")
-    page.get_by_role("link", name="Train").first.click()
-    page.locator(".st-key-train_go button").wait_for()
+    journey.go_to("Train", ".st-key-train_go button")
     journey.wait_idle()
     _number(page, "train_epochs", "2")
     _number(page, "train_mincount", "3")

@@ -18,8 +18,7 @@ def test_train_watch_and_explore(journey):
     page = journey.page
     page.set_viewport_size({"width": 1600, "height": 1000})
     journey.open("")
-    page.get_by_role("link", name="Train").first.click()
-    page.locator(".st-key-train_go button").wait_for()
+    journey.go_to("Train", ".st-key-train_go button")
     journey.wait_idle()
     # the page's defaults (5 epochs): with 2 worker threads word2vec is not bit-reproducible, and 3
     # epochs put queen in the top 5 in only half of the runs we tried; 5 epochs did in every one

@@ -132,16 +132,23 @@ def _select(side: str) -> None:
     st.session_state[f"{P}_selected"] = [words[j] for j in selected_rows(selection or {}, rows) if j < len(words)]
 
 
-def _maps(cmp, key: tuple, r: dict) -> None:
-    st.subheader("Both maps, facing the same way")
+def _model_maps(cmp, key: tuple, r: dict):
+    """Both maps (kept), their words' overlap and hover texts; ``None`` after saying what went wrong."""
     try:
         maps = modelwork.remembered(key + ("maps", r["method"], r["n"]),
-                           lambda: model_maps(cmp, r["method"], n=r["n"], project=common.projection))
+                                    lambda: model_maps(cmp, r["method"], n=r["n"], project=common.projection))
     except Exception as exc:  # noqa: BLE001
         common.show_error(exc)
-        return
+        return None
     overlap = cmp.at(maps.rows)
-    hover = hover_text(maps.words, overlap, cmp.at(maps.rows, "rank_change"), cmp.k)
+    return maps, overlap, hover_text(maps.words, overlap, cmp.at(maps.rows, "rank_change"), cmp.k)
+
+
+def _maps(cmp, key: tuple, r: dict) -> None:
+    st.subheader("Both maps, facing the same way")
+    if (drawn := _model_maps(cmp, key, r)) is None:
+        return
+    maps, overlap, hover = drawn
     st.session_state[f"{P}_words"] = maps.words
     index = {w: i for i, w in enumerate(maps.words)}
     selected = [w for w in st.session_state.get(f"{P}_selected", []) if w in index]
@@ -164,14 +171,9 @@ def _maps(cmp, key: tuple, r: dict) -> None:
 
 
 def _present_morph(cmp, key: tuple, r: dict) -> None:
-    try:
-        maps = modelwork.remembered(key + ("maps", r["method"], r["n"]),
-                           lambda: model_maps(cmp, r["method"], n=r["n"], project=common.projection))
-    except Exception as exc:  # noqa: BLE001
-        common.show_error(exc)
+    if (drawn := _model_maps(cmp, key, r)) is None:
         return
-    overlap = cmp.at(maps.rows)
-    hover = hover_text(maps.words, overlap, cmp.at(maps.rows, "rank_change"), cmp.k)
+    maps, overlap, hover = drawn
     present.chart(morph(maps.a, maps.b, maps.words, overlap, k=cmp.k, names=("A", "B"), hover=hover),
                   f"{P}_morph_present")
 
