@@ -185,7 +185,7 @@ TEXT_POSITION = {("left", "middle"): "middle right", ("right", "middle"): "middl
                  ("center", "bottom"): "top center", ("center", "top"): "bottom center",
                  ("left", "bottom"): "top right", ("right", "bottom"): "top left",
                  ("left", "top"): "bottom right", ("right", "top"): "bottom left"}
-NOMINAL_WIDTH = 900.0  # px of plot area the placement plans for (the figure is drawn at least this wide)
+NOMINAL_WIDTH = 900.0  # px of plot area the placement plans for (a narrower chart packs its labels closer)
 
 
 def nominal_pixels(points: np.ndarray, height: int):
@@ -225,30 +225,27 @@ def _place_labels(fig: go.Figure, height: int) -> None:
     boxes: list = [None] * len(rows)
     # the analogy's own words first, always shown (above their point when nothing else fits) ...
     for k, box in zip(own, place(anchors[own], [texts[k] for k in own], sizes[own], -own, gaps=gaps[own])):
-        boxes[k] = box if box is not None else "keep"
+        boxes[k] = box
     taken = [(x, y, 3.0, 3.0) for x, y in px(points)]
-    for k in own:
+    for k in own:  # where each sits (an unplaced one: above its point) is kept clear of the rest
         w, h = label_size(texts[k], sizes[k])
         b = boxes[k]
-        x0, y0, x1, y1 = ((b.x0, b.y0, b.x1, b.y1) if b != "keep" else
+        x0, y0, x1, y1 = ((b.x0, b.y0, b.x1, b.y1) if b is not None else
                           (anchors[k][0] - w / 2, anchors[k][1] - gaps[k] - h, anchors[k][0] + w / 2, anchors[k][1] - gaps[k]))
         taken.append(((x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2 + 1, (y1 - y0) / 2 + 1))
     # ... then the other words, in the order given, where they fit
     for k, box in zip(rest, place(anchors[rest], [texts[k] for k in rest], sizes[rest], -rest, gaps=gaps[rest],
                                   obstacles=taken)):
         boxes[k] = box
-    by_trace: dict[int, dict[int, object]] = {}
-    for (ti, j), box in zip(rows, boxes):
-        by_trace.setdefault(ti, {})[j] = box
-    for ti, placed in by_trace.items():
-        t = traces[ti]
-        text, where = list(t.text), ["top center"] * len(t.text)
-        for j, box in placed.items():
-            if box is None:
-                text[j] = ""  # another word's label is there
-            elif box != "keep":
-                where[j] = TEXT_POSITION.get((box.xanchor, box.yanchor), "top center")
-        t.update(text=text, textposition=where)
+    text = {ti: list(t.text) for ti, t in enumerate(traces)}
+    where = {ti: ["top center"] * len(t.text) for ti, t in enumerate(traces)}
+    for (ti, j), box, other in zip(rows, boxes, faint):
+        if box is not None:
+            where[ti][j] = TEXT_POSITION.get((box.xanchor, box.yanchor), "top center")
+        elif other:
+            text[ti][j] = ""  # another word's label is there
+    for ti, t in enumerate(traces):
+        t.update(text=text[ti], textposition=where[ti])
 
 
 def _add_points(fig, xy, names, dims, trace_name, color, size, *, labels=frozenset(), symbol="circle"):
