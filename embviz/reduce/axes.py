@@ -53,6 +53,8 @@ class AxesReducer(Reducer):
                 raise ParameterError(cls.label, name, cls.spec(name).rule, params[name])
 
     point_limit = 50_000
+    reads_columns = True
+    inline = True
 
     @classmethod
     def axis_titles(cls, projection):

@@ -146,6 +146,8 @@ class Reducer:
     point_limit: ClassVar[int] = 10_000   # default number of points for interactive use
     native_transform: ClassVar[bool] = True  # False: the library has none (neighbour interpolation)
     requires: ClassVar[tuple[str, ...]] = ()  # importable modules the method needs (optional extras)
+    reads_columns: ClassVar[bool] = False  # True: plots chosen columns/directions, learns no map of meaning
+    inline: ClassVar[bool] = False         # True: cheap enough to run in the page's own request (small inputs)
 
     @classmethod
     def owner(cls) -> str:

@@ -120,6 +120,7 @@ class PCAReducer(Reducer):
         "Distances are honest globally but close neighbours may overlap."
     )
     point_limit = 50_000
+    inline = True
     PARAMS: ClassVar[list[ParamSpec]] = [
         ParamSpec("whiten", "bool", False, help="Scale each component to unit variance."),
     ]
