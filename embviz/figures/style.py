@@ -26,6 +26,11 @@ MIN_TEXT = 20          # px: tick labels, word labels, legends (the brief asks f
 BASE_TEXT = 22         # px: the figure's base font
 TITLE_TEXT = 30        # px
 MORPH_POINTS = 25_000  # larger clouds cut instead of morphing (frames would be megabytes)
+# Presenting, 2-D point sets up to this many points are drawn as SVG, not WebGL: a WebGL chart costs
+# a context and a full-canvas redraw whose time grows with the pixels (a projector's 1920x1080 took
+# 1.2-1.9 s per Learn step in headless Chromium, against 0.4-0.5 s for the SVG steps), and SVG text
+# and markers stay sharp when a projector scales them. Larger clouds keep WebGL.
+SVG_POINTS = 5_000
 _AXES = ("xaxis", "yaxis")
 
 
@@ -85,6 +90,7 @@ def presentation(fig: go.Figure, width: int, height: int, *, text: int = MIN_TEX
         _font(control, text)
     for slider in lay.sliders:
         slider.currentvalue.font.size = _at_least(slider.currentvalue.font.size, text)
+    _svg_when_small(fig)
     for trace in fig.data:
         _trace(trace, text)
     for frame in fig.frames or ():
@@ -93,6 +99,24 @@ def presentation(fig: go.Figure, width: int, height: int, *, text: int = MIN_TEX
     meta = dict(lay.meta) if isinstance(lay.meta, dict) else {}
     lay.meta = {**meta, "present": [width, height]}
     return fig
+
+
+def _svg_when_small(fig: go.Figure) -> None:
+    """Redraw ``fig``'s ``scattergl`` traces as SVG ``scatter`` when they hold at most
+    :data:`SVG_POINTS` points in all (in place; a figure with frames is left as it is).
+
+    >>> fig = go.Figure([go.Scattergl(x=[0, 1], y=[1, 0], mode="markers", name="a"), go.Bar(x=[1], y=[2])])
+    >>> _svg_when_small(fig); [t.type for t in fig.data], fig.data[0].name
+    (['scatter', 'bar'], 'a')
+    """
+    gl = [i for i, t in enumerate(fig.data) if t.type == "scattergl"]
+    if not gl or fig.frames or sum(len(fig.data[i].x if fig.data[i].x is not None else ()) for i in gl) > SVG_POINTS:
+        return
+    specs = [t.to_plotly_json() for t in fig.data]
+    for i in gl:
+        specs[i]["type"] = "scatter"
+    fig.data = ()
+    fig.add_traces(specs)
 
 
 def _trace(trace, text: int) -> None:
