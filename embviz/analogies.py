@@ -25,6 +25,7 @@ import numpy as np
 
 from .errors import ExpressionError, ParameterError, excerpt
 from .expressions import Expr, analogy_expr, check_nonzero, parse, vector
+from .neighbors import top_columns
 
 METHODS = ("3cosadd", "3cosmul")
 COSMUL_EPS = 1e-3
@@ -135,8 +136,7 @@ def solve(
     s = np.asarray(s, dtype=np.float64).copy()
     s[banned] = -np.inf
     k = min(topn, len(emb) - len(banned))
-    top = np.argpartition(-s, k - 1)[:k] if 0 < k < len(s) else np.arange(len(s))[: max(k, 0)]
-    top = top[np.argsort(-s[top], kind="stable")]
+    top = top_columns(s[None, :], k)[0] if k > 0 else np.empty(0, dtype=np.int64)
     results = [(emb.keys[i], float(s[i])) for i in top if np.isfinite(s[i])]
     out = AnalogyResult(expr, method, results, q, inputs, expected=expected or expr.expected)
     if out.expected is not None:

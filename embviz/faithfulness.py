@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import ParameterError
-from .neighbors import check_metric, map_neighbours, normalize_rows, top_k
+from .neighbors import check_metric, map_neighbours, normalize_rows, top_columns, top_k
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,12 +107,6 @@ def _ranks(d: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return out + 1
 
 
-def _nearest(d: np.ndarray, k: int) -> np.ndarray:
-    part = np.argpartition(d, k - 1, axis=1)[:, :k]
-    order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
-
-
 def neighbourhood_stats(x: np.ndarray, y: np.ndarray, ks, rows: np.ndarray, metric: str = "cosine",
                         block: int = BLOCK, parts: tuple[str, ...] = ("trust", "cont")) -> dict[int, dict[str, np.ndarray]]:
     """Per query row and k: trustworthiness penalty (``"trust"``), continuity penalty and recall
@@ -130,12 +124,15 @@ def neighbourhood_stats(x: np.ndarray, y: np.ndarray, ks, rows: np.ndarray, metr
         dy = sy.block(b) if "cont" in parts or map_nn is None else None
         sl = slice(start, start + len(b))
         if "trust" in parts:  # ranks in the original space of the map's neighbours
-            ny = map_nn[start:start + len(b)] if map_nn is not None else _nearest(dy, kmax)
+            if map_nn is not None:
+                ny = map_nn[start:start + len(b)]
+            else:
+                ny = top_columns(dy, kmax, largest=False)
             rank_x_of_ny = _ranks(dx, ny)
             for k in ks:
                 out[k]["trust"][sl] = np.maximum(rank_x_of_ny[:, :k] - k, 0).sum(axis=1)
         if "cont" in parts:  # ranks on the map of the true neighbours
-            rank_y_of_nx = _ranks(dy, _nearest(dx, kmax))
+            rank_y_of_nx = _ranks(dy, top_columns(dx, kmax, largest=False))
             for k in ks:
                 out[k]["cont"][sl] = np.maximum(rank_y_of_nx[:, :k] - k, 0).sum(axis=1)
                 out[k]["hits"][sl] = (rank_y_of_nx[:, :k] <= k).sum(axis=1)

@@ -1,9 +1,10 @@
 """Nearest neighbours: exact blocked top-k, and approximate k-NN graphs for large sets.
 
 Exact search is a blocked matrix product (``block`` query rows at a time) followed by
-``argpartition``, so memory stays at ``block × N`` floats whatever N is. For k-NN *graphs* over
+:func:`top_columns`, so memory stays at ``block × N`` floats whatever N is. For k-NN *graphs* over
 more than ``EXACT_LIMIT`` rows, :class:`NeighbourIndex` switches to Annoy (approximate). Every
-method's k-NN (t-SNE, UMAP, TriMap, placing new points, the faithfulness metrics) comes from here.
+method's k-NN (t-SNE, UMAP, TriMap, placing new points, the faithfulness metrics, the model
+comparison's neighbour lists, analogy answers) comes from here.
 """
 from __future__ import annotations
 
@@ -44,6 +45,51 @@ def _similarity_block(q: np.ndarray, base: np.ndarray, base_sq: np.ndarray | Non
     return -np.sqrt(d2)  # higher is closer, like cosine
 
 
+def top_columns(values: np.ndarray, k: int, *, largest: bool = True) -> np.ndarray:
+    """Column indices of each row's ``k`` largest values (``largest=False``: smallest), best first.
+
+    Exact; equal values come lower column first (which of several equal values at the k-th place
+    make the cut is not specified). For a row much longer than ``k`` (``n >= 64 k``) its
+    columns are dealt into ``W`` lanes (column ``j`` to lane ``j mod W``): the k largest values lie
+    in the k lanes with the largest maxima (any value outside them has k larger lane maxima above
+    it), so only those ``k × N / W`` columns are partitioned, after one streaming pass for the lane
+    maxima. Shorter rows are one ``argpartition`` of the whole row, which is faster there. Measured
+    (CPU, 1,024 rows of cosines of the bundled table): 20,000 columns k = 10 45 ms against 120 ms for
+    ``argpartition``, k = 50 61 against 122 ms; 5,000 columns k = 5 16 against 32 ms; 10,000
+    columns k = 90 and 2,000 columns k = 90 no gain (argpartition is used).
+
+    >>> top_columns(np.array([[0.1, 0.9, 0.5, 0.9]]), 3).tolist()
+    [[1, 3, 2]]
+    >>> top_columns(np.array([[3.0, 1.0, 2.0]]), 2, largest=False).tolist()
+    [[1, 2]]
+    """
+    values = np.asarray(values)
+    if not largest:
+        values = np.negative(values)
+    rows, n = values.shape
+    k = min(int(k), n)
+    width = int(np.sqrt(n * k))
+    groups = n // max(width, 1)
+    if k >= n:
+        cand = np.broadcast_to(np.arange(n), (rows, n))
+    elif groups < 4 or 64 * k > n:
+        cand = np.argpartition(values, n - k, axis=1)[:, n - k:]
+    else:
+        m = groups * width
+        lane_max = values[:, :m].reshape(rows, groups, width).max(axis=1)
+        lanes = np.argpartition(lane_max, width - k, axis=1)[:, width - k:]
+        cols = (lanes[:, :, None] + width * np.arange(groups)[None, None, :]).reshape(rows, -1)
+        if m < n:  # the last n - m columns are always candidates
+            cols = np.concatenate([cols, np.broadcast_to(np.arange(m, n), (rows, n - m))], axis=1)
+        vals = np.take_along_axis(values, cols, axis=1)
+        best = np.argpartition(vals, vals.shape[1] - k, axis=1)[:, vals.shape[1] - k:]
+        cand = np.take_along_axis(cols, best, axis=1)
+    cand = np.sort(cand, axis=1)  # equal values: the lower column first, whichever path ran
+    scores = np.take_along_axis(values, cand, axis=1)
+    order = np.argsort(-scores, axis=1, kind="stable")
+    return np.take_along_axis(cand, order, axis=1)
+
+
 def top_k(
     queries: np.ndarray,
     base: np.ndarray,
@@ -80,19 +126,16 @@ def top_k(
     def one_block(start: int) -> None:
         stop = min(start + block, len(queries))
         sims = _similarity_block(queries[start:stop], base, base_sq)
-        if exclude is not None:
+        if isinstance(exclude, np.ndarray) and exclude.ndim == 2 and exclude.dtype.kind in "iu":
+            sims[np.arange(stop - start)[:, None], exclude[start:stop]] = -np.inf
+        elif exclude is not None:
             for row in range(start, stop):
                 banned = np.asarray(exclude[row], dtype=np.int64).ravel()
                 if banned.size:
                     sims[row - start, banned] = -np.inf
-        if k < n:
-            part = np.argpartition(sims, n - k, axis=1)[:, n - k:]
-        else:
-            part = np.tile(np.arange(n), (stop - start, 1))
-        part_scores = np.take_along_axis(sims, part, axis=1)
-        order = np.argsort(-part_scores, axis=1, kind="stable")
-        out_idx[start:stop] = np.take_along_axis(part, order, axis=1)
-        out_score[start:stop] = np.take_along_axis(part_scores, order, axis=1)
+        idx = top_columns(sims, k)
+        out_idx[start:stop] = idx
+        out_score[start:stop] = np.take_along_axis(sims, idx, axis=1)
 
     starts = range(0, len(queries), block)
     threads = min(os.cpu_count() or 1, len(starts))

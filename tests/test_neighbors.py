@@ -72,3 +72,35 @@ def test_top_k_on_unit_rows_skips_normalising_and_agrees():
     raw = top_k(q, base * 3.0, 5, base_is_unit=True)  # the caller's promise is taken: products unscaled
     direct = np.sort(normalize_rows(q) @ (base * 3.0).T, axis=1)[:, ::-1][:, :5]
     np.testing.assert_allclose(raw[1], direct, rtol=1e-5)
+
+
+@pytest.mark.parametrize("n,k", [(20_000, 10), (5_003, 7), (3_000, 40), (300, 50), (64, 9), (12, 11), (5, 9)])
+@pytest.mark.parametrize("largest", [True, False])
+def test_top_columns_equals_a_full_stable_sort(n, k, largest, rng):
+    """Both paths (lanes for long rows, one argpartition for short ones) against a full sort: the
+    same columns best first; with ties (rounded values) the same values, equal ones by column."""
+    from embviz.neighbors import top_columns
+
+    values = rng.normal(size=(30, n)).astype(np.float32)
+    want = np.argsort(-values if largest else values, axis=1, kind="stable")[:, :min(k, n)]
+    np.testing.assert_array_equal(top_columns(values, k, largest=largest), want)
+    values = np.round(values, 1)
+    values[0, :] = 0.5  # a row of ties
+    got = top_columns(values, k, largest=largest)
+    want = np.argsort(-values if largest else values, axis=1, kind="stable")[:, :min(k, n)]
+    np.testing.assert_array_equal(np.take_along_axis(values, got, 1), np.take_along_axis(values, want, 1))
+    same = np.take_along_axis(values, got, 1)
+    assert ((np.diff(same, axis=1) != 0) | (np.diff(got, axis=1) > 0)).all()  # ties by column
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_top_k_on_long_rows_matches_scikit_learn(metric, rng):
+    """Rows long enough for top_columns' lane path (n >= 64 k), self excluded as a 2-D array."""
+    x = rng.normal(size=(3_000, 16)).astype(np.float32)
+    idx, scores = top_k(x, x, 10, metric=metric, exclude=np.arange(3_000)[:, None], block=500)
+    dist, ref = NearestNeighbors(n_neighbors=11, metric=metric).fit(x).kneighbors(x)
+    ref = np.array([[j for j in row if j != i][:10] for i, row in enumerate(ref)])
+    assert (idx == ref).mean() > 0.999
+    assert not (idx == np.arange(3_000)[:, None]).any()
+    want = 1.0 - dist[:, 1:] if metric == "cosine" else -dist[:, 1:]
+    np.testing.assert_allclose(scores, want, atol=1e-4)

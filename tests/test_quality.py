@@ -88,3 +88,16 @@ def test_bad_arguments_name_the_parameter(noisy):
         quality(x, y, metric="l1")
     with pytest.raises(ParameterError, match=r"'sample' parameter of quality must be an integer >= 10"):
         quality(x, y, sample=5)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_trustworthiness_of_a_five_dimensional_map_equals_scikit_learn(metric, rng):
+    """A map of more than 3 dimensions takes its neighbours from neighbors.top_columns (no k-d
+    tree), on rows long enough (2,000 points, k = 10) for its lane path."""
+    x = rng.normal(size=(2_000, 12))
+    y = x[:, :5] + 0.7 * rng.normal(size=(2_000, 5))
+    expected = sk_trustworthiness(x, y, n_neighbors=10, metric=metric)
+    assert trustworthiness(x, y, 10, metric) == pytest.approx(expected, abs=1e-6)
+    if metric == "euclidean":  # continuity is trustworthiness with the spaces swapped
+        swapped = sk_trustworthiness(y, x, n_neighbors=10, metric="euclidean")
+        assert continuity(x, y, 10, metric) == pytest.approx(swapped, abs=1e-6)

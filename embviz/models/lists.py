@@ -1,7 +1,8 @@
 """Neighbour lists of the same words in two models, and how far two lists agree.
 
-:func:`neighbour_lists` makes one pass over each model: blocks of rows, a matrix product with all
-rows, and :func:`top_rows` to keep each row's k best. :func:`list_agreement` scores two lists.
+:func:`neighbour_lists` makes one pass over each model: blocks of rows, each block one
+:func:`embviz.neighbors.top_k` (the package's one exact k-NN) against all rows, two blocks at a
+time on one BLAS thread each. :func:`list_agreement` scores two lists.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..neighbors import _similarity_block
+from ..neighbors import top_columns, top_k
 from ..progress import report
 
 BLOCK = 512          # query rows per matrix product (512 × 20,000 floats = 40 MB per thread)
@@ -26,15 +27,14 @@ def neighbour_lists(xa, xb, k, metric, progress) -> tuple[np.ndarray, np.ndarray
     n = len(xa)
     out_a = np.empty((n, k), dtype=np.int64)
     out_b = np.empty((n, k), dtype=np.int64)
-    sq = [None, None] if metric == "cosine" else [np.einsum("ij,ij->i", x, x) for x in (xa, xb)]
 
     def one(start: int) -> None:
         stop = min(start + BLOCK, n)
-        rows = np.arange(stop - start)
-        for x, x_sq, out in ((xa, sq[0], out_a), (xb, sq[1], out_b)):
-            sims = _similarity_block(x[start:stop], x, x_sq)
-            sims[rows, start + rows] = -np.inf  # a word is not its own neighbour
-            out[start:stop] = top_rows(sims, k)
+        own = np.arange(start, stop)[:, None]  # a word is not its own neighbour
+        for x, out in ((xa, out_a), (xb, out_b)):
+            # cosine rows arrive unit length (compare._space); one block per call, no inner threads
+            out[start:stop] = top_k(x[start:stop], x, k, metric=metric, exclude=own, block=BLOCK,
+                                    base_is_unit=True)[0]
 
     threads = max(1, min(THREADS, os.cpu_count() or 1))
     done = 0
@@ -74,34 +74,7 @@ def _one_blas_thread():
                 _blas["limit"].restore_original_limits()
 
 
-def top_rows(sims: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of each row's ``k`` largest values, best first (exact).
-
-    A row's columns are dealt into ``W`` lanes (column ``j`` to lane ``j mod W``); the k largest
-    values lie in the k lanes with the largest maxima (any value outside them has k larger lane
-    maxima above it), so only those ``k × N / W`` columns are partitioned. The lane maxima are
-    one streaming pass. Measured on 1,024 × 20,000 cosines of the bundled table, k = 10: 26 ms of
-    CPU against 196 ms for an ``argpartition`` of whole rows (bench/models.py times the whole
-    comparison against ``neighbors.top_k`` and scikit-learn).
-    """
-    rows, n = sims.shape
-    width = int(np.sqrt(n * k))
-    groups = n // max(width, 1)
-    if groups < 4 or 8 * k > n:
-        cand = np.argpartition(sims, n - k, axis=1)[:, n - k:] if k < n else np.tile(np.arange(n), (rows, 1))
-    else:
-        m = groups * width
-        lane_max = sims[:, :m].reshape(rows, groups, width).max(axis=1)
-        lanes = np.argpartition(lane_max, width - k, axis=1)[:, width - k:]
-        cols = (lanes[:, :, None] + width * np.arange(groups)[None, None, :]).reshape(rows, -1)
-        if m < n:  # the last n - m columns are always candidates
-            cols = np.concatenate([cols, np.broadcast_to(np.arange(m, n), (rows, n - m))], axis=1)
-        vals = np.take_along_axis(sims, cols, axis=1)
-        best = np.argpartition(vals, vals.shape[1] - k, axis=1)[:, vals.shape[1] - k:]
-        cand = np.take_along_axis(cols, best, axis=1)
-    scores = np.take_along_axis(sims, cand, axis=1)
-    order = np.argsort(-scores, axis=1, kind="stable")
-    return np.take_along_axis(cand, order, axis=1)
+top_rows = top_columns  # the name embviz.models has exported (neighbors.top_columns is the owner)
 
 
 def list_agreement(na: np.ndarray, nb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
