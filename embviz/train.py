@@ -239,51 +239,30 @@ def learning_trajectory(trained: TrainedEmbeddings, words: list[str] | None = No
     return Trajectory(chosen, aligned + [final.astype(np.float32)])
 
 
-# -- analogy accuracy (3CosAdd over the Google questions, batched) ------------------------------
+# -- analogy accuracy (3CosAdd over the Google questions, embviz.analogy_solver) -------------------
 @lru_cache(maxsize=2)
 def google_questions(path: str | None = None) -> tuple[tuple[str, tuple[str, str, str, str]], ...]:
-    """The Google analogy questions ``(section, (a, b, c, d))``, lower-cased (gensim's copy)."""
-    if path is None:  # gensim's copy, found without importing gensim (slow to import)
-        import importlib.util
+    """The Google analogy questions ``(section, (a, b, c, d))``, lower-cased (gensim's copy, read by
+    :mod:`embviz.benchmark_files`; lines that are not four words are skipped)."""
+    from .benchmark_files import ANALOGY_FILE, _questions, gensim_data_dir
 
-        spec = importlib.util.find_spec("gensim")
-        path = Path(spec.submodule_search_locations[0]) / "test" / "test_data" / "questions-words.txt"
-    out, section = [], ""
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.startswith(":"):
-            section = line[1:].strip()
-        elif line.strip():
-            words = line.lower().split()
-            if len(words) == 4:
-                out.append((section, tuple(words)))
-    return tuple(out)
+    rows = _questions(Path(path) if path is not None else gensim_data_dir() / ANALOGY_FILE, on_error="skip")
+    return tuple((section, (a.lower(), b.lower(), c.lower(), d.lower())) for section, a, b, c, d, _ in rows)
 
 
-def analogy_accuracy(vectors: np.ndarray, keys: list[str], questions=None, *,
-                     block: int = 1024) -> tuple[np.ndarray, list[str]]:
+def analogy_accuracy(vectors: np.ndarray, keys: list[str], questions=None) -> tuple[np.ndarray, list[str]]:
     """Which questions a :math:`b - a + c` search over ``keys`` answers with ``d`` (3CosAdd).
 
     Only questions whose four words are all in ``keys`` count (gensim's convention), and the
     three input words are excluded from the answers. Returns a boolean array (one per covered
-    question) and the covered questions' sections.
+    question) and the covered questions' sections. The answers are
+    :func:`embviz.analogy_solver.answers` (the benchmark's scorer, equal to gensim's).
     """
+    from .analogy_solver import answers
+
     questions = google_questions() if questions is None else questions
-    index = {k: i for i, k in enumerate(keys)}
-    covered = [(s, q) for s, q in questions if all(w in index for w in q)]
-    if not covered:
-        return np.zeros(0, dtype=bool), []
-    ids = np.array([[index[w] for w in q] for _, q in covered])
-    unit = vectors.astype(np.float32)
-    unit = unit / np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
-    correct = np.zeros(len(ids), dtype=bool)
-    for start in range(0, len(ids), block):
-        q = ids[start:start + block]
-        target = unit[q[:, 1]] - unit[q[:, 0]] + unit[q[:, 2]]
-        scores = target @ unit.T
-        rows = np.arange(len(q))[:, None]
-        scores[rows, q[:, :3]] = -np.inf
-        correct[start:start + block] = scores.argmax(axis=1) == q[:, 3]
-    return correct, [s for s, _ in covered]
+    covered, correct = answers(vectors, keys, [q for _, q in questions])
+    return correct, [questions[i][0] for i in covered]
 
 
 def snapshot_accuracy(trained: TrainedEmbeddings, questions=None) -> pd.DataFrame:

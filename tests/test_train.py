@@ -158,7 +158,7 @@ def test_analogy_accuracy_matches_gensim(demo):
     score, details = kv.evaluate_word_analogies(datapath("questions-words.txt"), restrict_vocab=3000)
     n_gensim = sum(len(s["correct"]) + len(s["incorrect"]) for s in details if s["section"] != "Total accuracy")
     assert len(correct) == n_gensim and len(correct) > 100
-    assert correct.mean() == pytest.approx(score, abs=2 / len(correct))  # ties may break differently
+    assert correct.mean() == score  # the benchmark's scorer (embviz.analogy_solver): gensim's answers
     assert len(sections) == len(correct)
 
 
