@@ -1,5 +1,6 @@
 """Coordinates tables: the one place that builds, writes, reads and validates ``key, x, y[, z]`` +
-metadata tables (the CLI's output, the app's exports and Large maps page, the Dask path's Parquet).
+metadata tables (the CLI's output, the app's exports and Large maps page, the Dask path's Parquet
+partitions, the data folder's test for a coordinates file, the projector's TSV pair and zip).
 
 Every file is written atomically (:mod:`embviz.io.atomic`): to a temporary file in the same folder,
 flushed to disk, then renamed; a run killed midway leaves no partial file at the final path, and
@@ -12,8 +13,11 @@ the next write to that path removes stray temporaries of processes that are gone
 """
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,6 +110,44 @@ def check_table(table: pd.DataFrame, path: str | Path | None = None) -> pd.DataF
     return table
 
 
+def coordinates_arrow(keys, coords, metadata: pd.DataFrame | None = None, extra: dict | None = None):
+    """:func:`coordinates_frame` as a pyarrow table (the Parquet the large path writes a partition
+    at a time): ``key``, the axes, then ``extra`` columns (``{"in_sample": bools}``), then the
+    metadata columns not named like those."""
+    import pyarrow as pa
+
+    coords = np.asarray(coords, dtype=np.float32)
+    columns = {"key": pa.array([str(k) for k in keys], type=pa.string())}
+    columns.update({AXES[d]: pa.array(coords[:, d]) for d in range(coords.shape[1])})
+    columns.update({name: pa.array(values) for name, values in (extra or {}).items()})
+    table = pa.table(columns)
+    if metadata is not None:
+        for name in metadata.columns:
+            if str(name) not in columns:
+                table = table.append_column(str(name), pa.array(metadata[name].to_numpy()))
+    return table
+
+
+def is_coordinates_table(path: str | Path) -> bool:
+    """True if ``path`` is a Parquet/CSV table with ``x`` and ``y`` columns (what ``embviz project``
+    writes) rather than vectors. Reads only the schema or the header line; never raises."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            names = set(pq.read_schema(path).names)
+        elif suffix == ".csv":
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                names = {c.strip().strip('"') for c in fh.readline().split(",")}
+        else:
+            return False
+    except Exception:  # noqa: BLE001 — unreadable: not a coordinates table; the loader will say why
+        return False
+    return {"x", "y"} <= names
+
+
 # -- reading -------------------------------------------------------------------------------------------
 def read_coordinates(path: str | Path) -> pd.DataFrame:
     """Coordinates from Parquet, CSV or the projector TSV pair (``<name>_metadata.tsv`` beside it),
@@ -145,7 +187,7 @@ def _read_projector_pair(path: Path) -> pd.DataFrame:
     table = pd.DataFrame({AXES[d]: coords[d] for d in range(min(3, coords.shape[1]))})
     meta_path = projector_metadata_path(path)
     if meta_path.exists():
-        meta = pd.read_csv(meta_path, sep="\t", keep_default_na=False, dtype=str)
+        meta = pd.read_csv(meta_path, sep="\t", keep_default_na=False, dtype=str, quoting=csv.QUOTE_NONE)
         if len(meta) != len(table):
             raise EmbeddingFormatError(f"has {len(meta)} rows but {path.name} has {len(table)}", path=meta_path)
         meta = meta.rename(columns={meta.columns[0]: "key"})
@@ -192,12 +234,45 @@ def write_table(table: pd.DataFrame, path: Path) -> list[Path]:
 
 
 def _tsv_cell(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells as text with tabs and line breaks made spaces (the projector splits on both)."""
     return frame.astype(str).replace({r"[\t\r\n]": " "}, regex=True)
 
 
 def _projector_rows(frame, axes, meta_cols, coords_fh, meta_fh, header: bool) -> None:
-    frame[axes].to_csv(coords_fh, sep="\t", header=False, index=False, float_format="%.6g")
-    _tsv_cell(frame[meta_cols]).to_csv(meta_fh, sep="\t", header=header, index=False)
+    """The projector's two files, a batch of rows at a time: coordinates without a header, and
+    key + metadata with a header row; cells raw (the projector splits on tabs and never unquotes)."""
+    frame[axes].to_csv(coords_fh, sep="\t", header=False, index=False, float_format="%.6g",
+                       lineterminator="\n")
+    meta = _tsv_cell(frame[meta_cols])
+    if header:
+        meta.columns = _tsv_cell(pd.DataFrame([list(map(str, meta_cols))])).iloc[0].tolist()
+    meta.to_csv(meta_fh, sep="\t", header=header, index=False, quoting=csv.QUOTE_NONE, lineterminator="\n")
+
+
+def projector_files(table: pd.DataFrame) -> tuple[str, str]:
+    """The TF projector's pair for a coordinates table, as text: ``tensors.tsv`` (coordinates) and
+    ``metadata.tsv`` (key + metadata, header row) — what :func:`write_coordinates` writes to ``.tsv``.
+
+    >>> t, m = projector_files(coordinates_frame(np.array([[0.5, 1], [2, 3]]), ["a", 'b"c']))
+    >>> t.splitlines(), m.splitlines()
+    (['0.5\\t1', '2\\t3'], ['key', 'a', 'b"c'])
+    """
+    axes = [a for a in AXES if a in table.columns]
+    meta_cols = ["key"] + [c for c in table.columns if c not in (*AXES, "key")]
+    coords, meta = io.StringIO(), io.StringIO()
+    _projector_rows(table, axes, meta_cols, coords, meta, header=True)
+    return coords.getvalue(), meta.getvalue()
+
+
+def projector_zip(table: pd.DataFrame) -> bytes:
+    """A zip of :func:`projector_files` (``tensors.tsv``, ``metadata.tsv``), which
+    https://projector.tensorflow.org loads with "Load"."""
+    tensors, metadata = projector_files(table)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("tensors.tsv", tensors)
+        z.writestr("metadata.tsv", metadata)
+    return buf.getvalue()
 
 
 def convert_coordinates(parquet: str | Path, out: str | Path) -> list[Path]:

@@ -345,24 +345,16 @@ def _write(
 
 
 def _table(src: Source, a: int, b: int, coords: np.ndarray | None, idx, fitted, dims: int):
-    """One partition's rows: key, coordinates (fitted ones for sample rows), in_sample, metadata."""
-    import pyarrow as pa
+    """One partition's rows: key, coordinates (fitted ones for sample rows), in_sample, metadata
+    (the table itself is :func:`embviz.coords.coordinates_arrow`)."""
+    from .coords import coordinates_arrow
 
     lo, hi = np.searchsorted(idx, [a, b])
     xy = np.empty((b - a, dims), dtype=np.float32) if coords is None else coords.astype(np.float32)
     xy[idx[lo:hi] - a] = fitted[lo:hi]
     in_sample = np.zeros(b - a, dtype=bool)
     in_sample[idx[lo:hi] - a] = True
-    columns = {"key": pa.array(src.keys(a, b), type=pa.string())}
-    columns.update({AXES[d]: pa.array(xy[:, d]) for d in range(dims)})
-    columns["in_sample"] = pa.array(in_sample)
-    meta = src.metadata(a, b)
-    table = pa.table(columns)
-    if meta is not None:
-        for name in meta.columns:
-            if name not in columns:
-                table = table.append_column(str(name), pa.array(meta[name].to_numpy()))
-    return table
+    return coordinates_arrow(src.keys(a, b), xy, src.metadata(a, b), extra={"in_sample": in_sample})
 
 
 def read_coordinates(path: str | Path) -> np.ndarray:

@@ -81,3 +81,49 @@ def test_stale_temporaries_of_dead_processes_are_removed_by_the_next_write(tmp_p
     write_coordinates(tmp_path / "out.csv", ["a"], np.zeros((1, 2)))
     assert not stale.exists() and not folder.exists() and mine.exists() and other.exists()
     assert remove_stale(tmp_path / "out.csv") == []
+
+
+def test_projector_zip_is_the_tsv_pair_the_writer_writes_and_reads_back_raw(tmp_path, xy):
+    """One projector writer: the app's zip holds exactly the files write_coordinates writes; cells
+    are raw (a quote stays a quote, tabs and line breaks become spaces), as the projector reads them."""
+    import io
+    import zipfile
+
+    from embviz.app.export import to_projector_zip
+    from embviz.coords import projector_zip
+
+    keys = ['say "hi"', "tab\there", "line\nbreak"] + [f"k{i}" for i in range(97)]
+    meta = pd.DataFrame({"pos": ["n", "v"] * 50})
+    written = write_coordinates(tmp_path / "c.tsv", keys, xy, meta)
+    df = coordinates_frame(xy, keys, meta)
+    assert to_projector_zip(df) == projector_zip(df)
+    with zipfile.ZipFile(io.BytesIO(projector_zip(df))) as z:
+        assert z.read("tensors.tsv") == written[0].read_bytes()
+        assert z.read("metadata.tsv") == written[1].read_bytes()
+    assert written[1].read_text().splitlines()[:4] == ["key\tpos", 'say "hi"\tn', "tab here\tv", "line break\tn"]
+    back = read_coordinates(tmp_path / "c.tsv")
+    assert back["key"].tolist()[:3] == ['say "hi"', "tab here", "line break"]
+    np.testing.assert_allclose(back[["x", "y"]].to_numpy(), xy, rtol=1e-5)
+
+
+def test_is_coordinates_table_reads_only_the_columns(tmp_path, xy):
+    from embviz.app import security
+    from embviz.coords import is_coordinates_table
+
+    write_coordinates(tmp_path / "c.parquet", [f"k{i}" for i in range(100)], xy)
+    write_coordinates(tmp_path / "c.csv", [f"k{i}" for i in range(100)], xy)
+    pd.DataFrame({"key": ["a"], "v0": [1.0]}).to_csv(tmp_path / "v.csv", index=False)
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet")
+    assert is_coordinates_table(tmp_path / "c.parquet") and is_coordinates_table(tmp_path / "c.csv")
+    assert not any(is_coordinates_table(tmp_path / n) for n in ("v.csv", "bad.parquet", "missing.csv", "c.tsv"))
+    assert security.is_coordinates_table is is_coordinates_table
+
+
+def test_coordinates_arrow_matches_the_frame(xy):
+    from embviz.coords import coordinates_arrow
+
+    meta = pd.DataFrame({"pos": ["n", "v"] * 50, "x": range(100)})  # a metadata "x" never replaces the axis
+    table = coordinates_arrow([f"k{i}" for i in range(100)], xy, meta, extra={"in_sample": np.ones(100, bool)})
+    assert table.column_names == ["key", "x", "y", "in_sample", "pos"]
+    frame = coordinates_frame(xy.astype(np.float32), [f"k{i}" for i in range(100)], meta)
+    pd.testing.assert_frame_equal(table.to_pandas().drop(columns="in_sample"), frame)

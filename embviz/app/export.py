@@ -13,11 +13,10 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import zipfile
 
 import pandas as pd
 
-from embviz.coords import AXES, coordinates_frame  # noqa: F401  (the coordinates table has one owner)
+from embviz.coords import AXES, coordinates_frame, projector_zip  # noqa: F401  (the coordinates table has one owner)
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
@@ -30,22 +29,10 @@ def to_parquet(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def _tsv_cell(value) -> str:
-    return str(value).replace("\t", " ").replace("\n", " ").replace("\r", " ")
-
-
 def to_projector_zip(df: pd.DataFrame) -> bytes:
     """A zip with ``tensors.tsv`` (the coordinates) and ``metadata.tsv`` (key + metadata, header row),
-    which https://projector.tensorflow.org loads with "Load"."""
-    axes = [a for a in AXES if a in df.columns]
-    tensors = "\n".join("\t".join(f"{v:.6g}" for v in row) for row in df[axes].to_numpy()) + "\n"
-    meta_cols = ["key"] + [c for c in df.columns if c not in (*AXES, "key")]
-    lines = ["\t".join(meta_cols)] + ["\t".join(_tsv_cell(v) for v in row) for row in df[meta_cols].itertuples(index=False)]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("tensors.tsv", tensors)
-        z.writestr("metadata.tsv", "\n".join(lines) + "\n")
-    return buf.getvalue()
+    which https://projector.tensorflow.org loads with "Load" (:func:`embviz.coords.projector_zip`)."""
+    return projector_zip(df)
 
 
 def figure_html(fig) -> bytes:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from embviz.coords import is_coordinates_table  # noqa: F401  (the app's callers look here)
 from embviz.errors import InputError
 from embviz.io.registry import UPLOAD_SUFFIXES
 
@@ -79,25 +80,6 @@ def server_file() -> Path | None:
         return None
     path = Path(raw).expanduser().resolve()
     return path if path.is_file() else None
-
-
-def is_coordinates_table(path: Path) -> bool:
-    """True if ``path`` is a Parquet/CSV table with ``x`` and ``y`` columns (what ``embviz project``
-    writes) rather than vectors. Reads only the schema or the header line."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".parquet", ".pq"):
-            import pyarrow.parquet as pq
-
-            names = set(pq.read_schema(path).names)
-        elif suffix == ".csv":
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                names = {c.strip().strip('"') for c in fh.readline().split(",")}
-        else:
-            return False
-    except Exception:  # noqa: BLE001 — unreadable: not a coordinates table; the loader will say why
-        return False
-    return {"x", "y"} <= names
 
 
 def server_coordinates() -> Path | None:
