@@ -209,3 +209,51 @@ def test_serve_refuses_a_taken_port_before_announcing_the_dashboard(capsys):
     assert code == 1 and "dashboard on" not in err + out
     assert err == (f"embviz: error: The '--port' parameter of embviz serve must be a free port (port {port} on "
                    f"127.0.0.1 is in use; choose another, e.g. --port {port + 1}). Got {port} instead.\n")
+
+
+@pytest.mark.filterwarnings("ignore:.*holds no keys")
+def test_a_registered_method_is_offered_explained_and_run(capsys, npz, blobs, tmp_path):
+    from embviz.params import ParamSpec
+    from embviz.reduce.base import REDUCERS, Fit, Reducer, register
+
+    @register
+    class FirstColumns(Reducer):
+        name, label = "firstcols", "First columns"
+        PARAMS = [ParamSpec("scale", "float", 1.0, low=0.1, high=10, help="multiplies the columns")]
+
+        def fit(self, x, dims, seed, params, progress):
+            return Fit(np.ascontiguousarray(x[:, :dims] * params["scale"], dtype=np.float32))
+
+    @register
+    class Columns(FirstColumns):  # reads columns: fitted on every row in this process, whatever --sample says
+        name, label, reads_columns = "colsread", "Columns read", True
+
+    big = tmp_path / "big.npy"
+    np.save(big, np.random.default_rng(0).normal(size=(300, 5)).astype(np.float32))
+    try:
+        with pytest.raises(SystemExit):
+            cli.main(["project", "--help"])
+        helptext = capsys.readouterr().out
+        assert "firstcols" in helptext and "First columns" in helptext
+        block = helptext.split("\n  firstcols")[1].split("\n  colsread")[0]  # its row of the method table
+        assert "First columns" in block and "scale: a float in [0.1, 10]" in block
+        out = tmp_path / "first.csv"
+        code, _, err = run(capsys, "project", npz, "-o", out, "--method", "firstcols", "--metric", "euclidean",
+                           "--param", "scale=2", "-q")
+        assert code == 0, err
+        np.testing.assert_allclose(pd.read_csv(out)[["x", "y"]].to_numpy(), blobs.vectors[:, :2] * 2, rtol=1e-5)
+        code, _, err = run(capsys, "project", npz, "-o", out, "--method", "firstcols", "--param", "scale=20")
+        assert code != 0 and "'scale' parameter of First columns" in err
+        code, out_text, err = run(capsys, "project", big, "-o", tmp_path / "cols.csv", "--method", "colsread",
+                                  "--sample", "50", "--metric", "euclidean")
+        assert code == 0, err
+        assert "every row fitted in this process" in out_text + err
+        code, out_text, err = run(capsys, "project", big, "-o", tmp_path / "first_big.csv", "--method", "firstcols",
+                                  "--sample", "50", "--workers", "0", "--metric", "euclidean")
+        assert code == 0, err
+        assert "fitted on 50 of 300 rows" in out_text + err
+    finally:
+        REDUCERS.pop("firstcols", None), REDUCERS.pop("colsread", None)
+    with pytest.raises(SystemExit):
+        cli.main(["project", "--help"])
+    assert "firstcols" not in capsys.readouterr().out

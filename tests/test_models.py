@@ -260,3 +260,42 @@ def test_a_typed_analogy_is_answered_by_both_from_the_shared_words(demo):
     rare = next(w for w in demo.keys[5_000:] if w.isalpha())
     with pytest.raises(UnknownKeyError, match=repr(rare)):
         analogy_both(cmp, f"king - man + {rare}")
+
+
+def test_model_maps_lower_defaults_through_the_reducer_own_adapt():
+    """A small set gets the method's own lowered defaults (Reducer.adapt), for any registered method."""
+    from embviz.params import ParamSpec
+    from embviz.reduce.base import REDUCERS, Fit, Reducer, register
+
+    @register
+    class Scaled(Reducer):
+        name, label = "scaled", "Scaled"
+        PARAMS = [ParamSpec("spread", "float", 5.0, low=0.1, high=10)]
+
+        @classmethod
+        def adapt(cls, params, n):
+            return {"spread": 1.0, **params} if n < 100 else dict(params)
+
+        def fit(self, x, dims, seed, params, progress):
+            return Fit(np.ascontiguousarray(x[:, :dims] * params["spread"], dtype=np.float32))
+
+    asked = []
+
+    def project(emb, method, dims, **params):
+        asked.append({k: v for k, v in params.items() if k != "seed"})
+        return embviz.project(emb, method, dims, cache=False, **params)
+
+    a = _table(200, 8, seed=3)
+    cmp = compare_models(a, Embeddings(a.keys, a.vectors[:, :6]))
+    try:
+        small = model_maps(cmp, "scaled", n=50, project=project)
+        model_maps(cmp, "scaled", n=50, project=project, spread=3.0)  # an explicit choice stays
+        model_maps(cmp, "scaled", n=150, project=project)
+        model_maps(cmp, "tsne", n=40, project=project)
+    finally:
+        REDUCERS.pop("scaled", None)
+    assert [p.get("spread") for p in asked[:6]] == [1.0, 1.0, 3.0, 3.0, None, None]
+    assert asked[6] == {"perplexity": 12.0}  # t-SNE's own rule: below (40 - 1) / 3
+    np.testing.assert_allclose(np.abs(small.a), np.abs(cmp.tables()[0].take(np.arange(50)).vectors[:, :2]) /
+                               np.linalg.norm(cmp.tables()[0].take(np.arange(50)).vectors, axis=1, keepdims=True),
+                               atol=1e-5)  # the registered method's own fit drew the map

@@ -187,3 +187,30 @@ def test_repeated_request_comes_from_the_cache(blobs):
     np.testing.assert_allclose(first.explained_variance, second.explained_variance)
     assert second.params == first.params
     assert not project(blobs, "pca", metric="euclidean").from_cache
+
+
+def test_map_methods_keep_a_page_order_and_list_every_registered_map():
+    import numpy as np
+
+    from embviz.reduce.base import REDUCERS, Fit, Reducer, map_methods, register
+
+    assert map_methods(("tsne", "umap", "pca"))[:3] == ["tsne", "umap", "pca"]
+    assert "axes" not in map_methods() and map_methods()[0] == "pca"  # formula axes read columns
+
+    @register
+    class Halves(Reducer):
+        name, label, requires = "halves", "Halves", ()
+
+        def fit(self, x, dims, seed, params, progress):
+            return Fit(np.ascontiguousarray(x[:, :dims]))
+
+    @register
+    class Missing(Halves):
+        name, requires = "missing", ("no_such_module_for_embviz",)
+
+    try:
+        assert map_methods(("tsne",))[-1] == "halves" and "missing" not in map_methods()
+        assert map_methods(("halves",))[0] == "halves"
+    finally:
+        REDUCERS.pop("halves", None), REDUCERS.pop("missing", None)
+    assert "halves" not in map_methods()

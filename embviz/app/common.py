@@ -140,10 +140,16 @@ def shipped_projection(emb: Embeddings, method: str, dims: int = 2, params: dict
     return proj
 
 
-# PCA and formula axes of up to this many numbers (rows × dims) run in the script thread: PCA of
-# 50,000 × 128 (6.4 M) took 0.05 s, of 100,000 × 128 0.4 s (measured 2026-12, loaded 2-core machine).
+# Methods marked ``Reducer.inline`` (PCA, formula axes) of up to this many numbers (rows × dims) run
+# in the script thread: PCA of 50,000 × 128 (6.4 M) took 0.05 s, of 100,000 × 128 0.4 s (measured
+# 2026-12, loaded 2-core machine).
 INLINE_ELEMENTS = 8_000_000
-INLINE_METHODS = ("pca", "axes")
+
+
+def runs_inline(emb: Embeddings, method: str) -> bool:
+    """Whether the projection of ``emb`` by ``method`` is cheap enough for the script thread."""
+    cls = embviz.REDUCERS.get(method)
+    return cls is not None and cls.inline and len(emb) * emb.dim <= INLINE_ELEMENTS
 
 
 class _Miss(Exception):
@@ -192,7 +198,7 @@ def projection(emb: Embeddings, method: str, dims: int = 2, **params: Any):
     proj = stored_projection(emb, method, dims, **params) or shipped_projection(emb, method, dims, params)
     if proj is not None:
         return proj
-    if method in INLINE_METHODS and len(emb) * emb.dim <= INLINE_ELEMENTS:
+    if runs_inline(emb, method):
         proj = embviz.project(emb, method, dims, **params)
     else:
         try:  # parameters checked and the disk cache read here; a miss goes to the pool

@@ -72,12 +72,13 @@ def cmd_project(args) -> int:
     source = Path(args.source)
     distributed = args.workers is not None or args.scheduler is not None
     plain_npy = not (args.limit or args.keys or args.metadata or args.format)
-    if reducer.name != "axes" and source.suffix.lower() == ".npy" and plain_npy:
+    # a method that reads columns (formula axes) needs the keys and is fitted on every row at once
+    if not reducer.reads_columns and source.suffix.lower() == ".npy" and plain_npy:
         rows, emb = scale.Source.open(source).n, None
     else:
         emb = _load(args, source)
         rows = len(emb)
-    if reducer.name == "axes" or (rows <= args.sample and not distributed):
+    if reducer.reads_columns or (rows <= args.sample and not distributed):
         return _project_whole(args, emb if emb is not None else _load(args, source), params, out)
     return _project_sample(args, emb, source, rows, params, out)
 

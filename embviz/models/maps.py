@@ -46,7 +46,8 @@ def model_maps(cmp: ModelComparison, method: str = "pca", *, n: int = 3_000, see
     """
     from ..reduce import get_reducer
 
-    label = get_reducer(method).label
+    reducer = get_reducer(method)
+    label = reducer.label
     extra = {}
     if project is None:
         from ..reduce import project
@@ -55,7 +56,7 @@ def model_maps(cmp: ModelComparison, method: str = "pca", *, n: int = 3_000, see
         raise ParameterError("model_maps", "n", "an integer >= 3", n)
     ta, tb = cmp.tables()
     m = min(int(n), cmp.n)
-    params = _fit_small(method, dict(params), m)
+    params = reducer.adapt(dict(params), m)  # defaults m words cannot take lowered (explicit choices stay)
     rows = np.arange(m)
     sa, sb = ta.take(rows), tb.take(rows)
     words = list(sa.keys)
@@ -72,13 +73,3 @@ def model_maps(cmp: ModelComparison, method: str = "pca", *, n: int = 3_000, see
     how = (f"a {label} map of each table; B's map turned to face A's (orthogonal Procrustes with scale on "
            f"the {m:,} words drawn){why}")
     return ModelMaps(words, rows, pa.coords, align_maps(pa.coords, pb.coords), method, how)
-
-
-def _fit_small(method: str, params: dict, m: int) -> dict:
-    """Defaults a small set cannot take are lowered (t-SNE's perplexity below (m - 1) / 3, UMAP's
-    neighbours below m); explicit choices stay."""
-    if method == "tsne" and "perplexity" not in params and m <= 91:
-        params["perplexity"] = max(1.0, float(np.floor((m - 1) / 3 - 1)))
-    if method == "umap" and "n_neighbors" not in params and m <= 15:
-        params["n_neighbors"] = max(2, m - 1)
-    return params

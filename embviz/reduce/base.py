@@ -42,6 +42,7 @@ __all__ = [
     "Projection",
     "Reducer",
     "get_reducer",
+    "map_methods",
     "prepare_rows",
     "project",
     "register",
@@ -222,6 +223,19 @@ def register(cls: type[Reducer]) -> type[Reducer]:
             raise TypeError(f"{cls.name}.PARAMS must hold ParamSpec objects, not {spec!r}")
     REDUCERS[cls.name] = cls
     return cls
+
+
+def map_methods(first: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """The registered methods that learn a map of meaning (not ``reads_columns``) and can run here
+    (``available``): the names in ``first`` that qualify lead, in that order, then every other in
+    registry order — a page keeps its usual order and still lists a newly registered method.
+
+    >>> map_methods(), map_methods(("tsne", "umap", "pca", "nope"))[:4]
+    (['pca', 'tsne', 'umap', 'densmap', 'pacmap', 'trimap'], ['tsne', 'umap', 'pca', 'densmap'])
+    """
+    ok = [name for name, cls in REDUCERS.items() if not cls.reads_columns and cls.available()]
+    lead = [name for name in dict.fromkeys(first) if name in ok]
+    return lead + [name for name in ok if name not in lead]
 
 
 def get_reducer(method: str | Reducer | type[Reducer]) -> Reducer:

@@ -14,9 +14,10 @@ import streamlit as st
 
 from embviz import Embeddings
 from embviz.analogies import METHODS, solve, triple_of
-from embviz.app import benchmark_tab, common, directions_tab, present, text
+from embviz.app import benchmark_tab, common, controls, directions_tab, present, text
 from embviz.faithfulness import neighbour_comparison
 from embviz.figures.analogy import analogy_figure, neighbour_map, parallelogram
+from embviz.reduce.base import map_methods
 from embviz.reduce.pca import analogy_view
 
 P = "analogies"
@@ -31,9 +32,11 @@ EXAMPLES = [
 METHOD_LABELS = benchmark_tab.METHOD_LABELS
 LOCAL, GLOBAL = "Local PCA", "Frequent-words map"
 MAP_SIZE = 3_000
+FIRST_MAPS = ("pca", "umap", "tsne")  # the projections' order in the menu; every other registered map follows
 # what a saved view of this page stores: widget name -> kind (type, choices or (low, high))
-VIEW_KEYS = {"expr": str, "method": ("3cosadd", "3cosmul"), "topn": (1, 50), "show_inputs": bool,
-             "view": (LOCAL, GLOBAL), "dims": ("2-D", "3-D"), "nn": (0, 30), "map_method": ("pca", "umap", "tsne")}
+VIEW_KEYS = {"expr": str, "method": tuple(METHODS), "topn": (1, 50), "show_inputs": bool,
+             "view": (LOCAL, GLOBAL), "dims": ("2-D", "3-D"), "nn": (0, 30),
+             "map_method": tuple(map_methods(FIRST_MAPS))}
 
 
 def render() -> None:
@@ -178,8 +181,10 @@ def _picture_options() -> dict:
     if view == LOCAL:
         k = c[2].number_input("Neighbours", 0, 30, 6, key=f"{P}_nn", help="Neighbours of each word fitted with them.")
         return {"view": view, "dims": dims, "k": int(k)}
-    methods = [m for m in ("pca", "umap", "tsne") if m in embviz_reducers()]
-    return {"view": view, "dims": dims, "method": c[2].selectbox("Projection", methods, key=f"{P}_map_method")}
+    methods = map_methods(FIRST_MAPS)
+    VIEW_KEYS["map_method"] = tuple(methods)  # a method registered since the import is saved too
+    return {"view": view, "dims": dims, "method": c[2].selectbox("Projection", methods, key=f"{P}_map_method",
+                                                                 format_func=controls.method_label)}
 
 
 def _picture(emb: Embeddings, result, options: dict) -> None:
@@ -225,12 +230,6 @@ def _picture(emb: Embeddings, result, options: dict) -> None:
                 )
     except Exception as exc:  # noqa: BLE001
         common.show_error(exc)
-
-
-def embviz_reducers() -> dict:
-    import embviz
-
-    return embviz.REDUCERS
 
 
 def _involved(result) -> list[str]:

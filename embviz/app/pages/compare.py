@@ -22,9 +22,10 @@ from embviz.figures.compare import metrics_frame, recall_curve, transition
 from embviz.figures.scatter import selected_rows, trace_rows
 from embviz.figures.text import escape_all
 from embviz.labels import MIN_WIDTH
+from embviz.reduce.base import map_methods
 
 P = "compare"
-DEFAULT_METHODS = ["pca", "tsne", "umap"]
+DEFAULT_METHODS = ["pca", "tsne", "umap"]  # chosen at first (those registered and available here)
 DEFAULT_N = 3_000
 KS = (5, 10, 20, 50, 100)
 MORPH_POINTS = 3_000  # the animation moves a sample (frames of every point would be megabytes)
@@ -64,7 +65,7 @@ def render() -> None:
 # -- controls ----------------------------------------------------------------------------------------
 def _shipped_request(full: Embeddings) -> dict | None:
     """The maps that come with the table (all its points, default parameters), if it has them."""
-    methods = [m for m in DEFAULT_METHODS if mapdata.whole_map(full, m, 2, {}) is not None]
+    methods = [m for m in DEFAULT_METHODS if m in map_methods() and mapdata.whole_map(full, m, 2, {}) is not None]
     if len(methods) < 2:
         return None
     return {"methods": methods, "n": len(full), "sampling": "random", "by": None, "colour": None, "dims": 2,
@@ -72,7 +73,7 @@ def _shipped_request(full: Embeddings) -> dict | None:
 
 
 def _form(full: Embeddings) -> dict | None:
-    methods = [m for m in controls.reducers() if m != "axes"]
+    methods = map_methods()  # every registered method that learns a map and can run here
     meta_cols = mapview.color_options(full.metadata)[1:-2]
     shipped = _shipped_request(full)
     with st.form(f"{P}_form", border=True):

@@ -12,11 +12,12 @@ from embviz.app import common, controls, modelwork, present, sources, text
 from embviz.figures.models import hover_text, model_map, morph, overlap_histogram
 from embviz.figures.scatter import selected_rows, trace_rows
 from embviz.models import CASES, compare_models, model_maps
+from embviz.reduce.base import map_methods
 
 P = "models"
 TABLE_ROWS = 200
 CASE_LABELS = {"exact": "exactly", "lower": "ignoring case"}
-MAP_METHODS = ("pca", "tsne", "umap")
+FIRST_MAPS = ("pca", "tsne", "umap")  # the maps' order in the menu; every other registered map follows
 
 
 def render() -> None:
@@ -92,7 +93,7 @@ def _form(options: dict) -> dict | None:
         case = c2.selectbox("Words match", list(CASES), format_func=CASE_LABELS.get, key=f"{P}_case",
                             help="Ignoring case, the first spelling in each table (the most frequent in "
                                  "frequency-ordered files) stands for a word.")
-        method = c3.selectbox("Maps", MAP_METHODS, format_func=controls.method_label, key=f"{P}_method")
+        method = c3.selectbox("Maps", map_methods(FIRST_MAPS), format_func=controls.method_label, key=f"{P}_method")
         n = c4.number_input("Words on the maps", 50, 5_000, 2_000, step=250, key=f"{P}_n",
                             help="The first shared words in A's order (the most frequent in the bundled table).")
         go = c5.form_submit_button("Compare", type="primary", key=f"{P}_go", icon=":material/difference:",
