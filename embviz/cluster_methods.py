@@ -2,6 +2,10 @@
 (:data:`CLUSTERERS`, one :class:`Clusterer` per method with its :class:`~embviz.params.ParamSpec`
 table — kinds, bounds, "auto" as a value) and the fitting of k-means, HDBSCAN and agglomerative
 clustering. Interfaces list methods and build widgets from :data:`CLUSTERERS`.
+
+**Add a method**: a :class:`Clusterer` subclass (``name``, ``label``, ``PARAMS`` with bounds, a
+``fit`` classmethod returning ``(labels, resolved, sampled, stopped)``) decorated with
+:func:`register_clusterer`.
 """
 from __future__ import annotations
 
@@ -22,18 +26,41 @@ MAX_K = 1_000
 
 
 class Clusterer:
-    """A clustering method as the interfaces see it: name, label, description, parameters."""
+    """A clustering method as the interfaces see it: name, label, description, parameters, and
+    :meth:`fit`. Subclasses are added to :data:`CLUSTERERS` with :func:`register_clusterer`."""
 
     @classmethod
     def spec_default(cls, name: str):
         return next(p.default for p in cls.PARAMS if p.name == name)
 
     name: ClassVar[str] = ""
-    label: ClassVar[str] = ""
+    label: ClassVar[str] = ""                 # in messages ("The 'k' parameter of KMeans …")
+    menu: ClassVar[str] = ""                  # how a menu names it (``label`` when empty)
     description: ClassVar[str] = ""
     PARAMS: ClassVar[list[ParamSpec]] = []
     EXTRA: ClassVar[tuple[str, ...]] = ()     # accepted names checked by the method itself
     NULLABLE: ClassVar[tuple[str, ...]] = ()  # parameters where None means "off"
+    START: ClassVar[dict[str, Any]] = {}      # where an interactive reader starts, when not the default
+
+    @classmethod
+    def fit(cls, x: np.ndarray, metric: str, seed: int, progress, params: dict) -> tuple:
+        """Labels of the rows of ``x`` (``-1`` = noise) for checked ``params``:
+        ``(labels, resolved params, sampled {what: n}, stopped)``."""
+        raise NotImplementedError(f"{cls.__name__}.fit")
+
+    @classmethod
+    def adapt(cls, params: dict, n: int) -> dict:
+        """``params`` with values ``n`` points cannot take lowered (override; e.g. k below n)."""
+        return dict(params)
+
+    @classmethod
+    def starting(cls, n: int) -> dict:
+        """The values a control starts from on ``n`` points: defaults, then ``START``, adapted to ``n``.
+
+        >>> CLUSTERERS["kmeans"].starting(30)["k"], CLUSTERERS["kmeans"].starting(20_000)["k"]
+        (29, 50)
+        """
+        return cls.adapt({**{p.name: p.default for p in cls.PARAMS}, **cls.START}, n)
 
     @classmethod
     def check(cls, params: dict) -> dict:
@@ -55,20 +82,59 @@ class Clusterer:
         return out
 
 
+def _k_below_n(params: dict, n: int) -> dict:
+    params = dict(params)
+    if isinstance(params.get("k"), int) and not isinstance(params["k"], bool):
+        params["k"] = max(2, min(params["k"], n - 1))
+    return params
+
+
+def register_clusterer(cls: type[Clusterer]) -> type[Clusterer]:
+    """Add a clustering method to :data:`CLUSTERERS` (a class decorator); :func:`embviz.cluster`,
+    the Clusters page and its parameter widgets list it from then on."""
+    if not (isinstance(cls, type) and issubclass(cls, Clusterer)):
+        raise TypeError(f"a clusterer must subclass Clusterer, not {cls!r}")
+    if not cls.name or not isinstance(cls.name, str) or cls.name == "islands":
+        raise TypeError("a clusterer needs a name (and 'islands' is the Clusters page's own)")
+    if cls.fit.__func__ is Clusterer.fit.__func__:
+        raise TypeError(f"{cls.name} must define fit(x, metric, seed, progress, params)")
+    for spec in cls.PARAMS:
+        if not isinstance(spec, ParamSpec):
+            raise TypeError(f"{cls.name}.PARAMS must hold ParamSpec objects, not {spec!r}")
+    CLUSTERERS[cls.name] = cls
+    return cls
+
+
+CLUSTERERS: dict[str, type[Clusterer]] = {}
+METHODS = CLUSTERERS.keys()  # a live view: a registered method is a valid name at once
+
+
+@register_clusterer
 class KMeansClusterer(Clusterer):
-    name, label = "kmeans", "KMeans"
+    name, label, menu = "kmeans", "KMeans", "k-means"
     description = "k-means on unit vectors (close to spherical k-means): k groups of similar size."
     PARAMS: ClassVar[list[ParamSpec]] = [
         ParamSpec("k", "int", 20, low=2, high=MAX_K, auto="the best silhouette for k in [k_min, k_max]",
-                  help="Number of clusters, or auto."),
+                  help=f"Number of clusters, or auto: the best silhouette for k in [k_min, k_max], compared on "
+                       f"a sample of {AUTO_K_SAMPLE:,} (on word vectors usually k = 2: read the purity it gets)."),
         ParamSpec("k_min", "int", 2, low=2, high=MAX_K, help="Smallest k tried by k=auto."),
         ParamSpec("k_max", "int", 30, low=3, high=200, help="Largest k tried by k=auto."),
         ParamSpec("n_init", "int", 1, low=1, high=100, help="Restarts (the best is kept)."),
         ParamSpec("max_iter", "int", 100, low=1, high=10_000, help="Iterations per run."),
     ]
     EXTRA = ("k_range",)  # (low, high), the older spelling of k_min/k_max
+    START = {"k": 50}     # k = 50 reaches 3x chance purity on word vectors (bench/clusters.py --purity)
+
+    @classmethod
+    def fit(cls, x, metric, seed, progress, params):
+        return _kmeans(x, metric, seed, progress, params)
+
+    @classmethod
+    def adapt(cls, params, n):
+        return _k_below_n(params, n)
 
 
+@register_clusterer
 class HDBSCANClusterer(Clusterer):
     name, label = "hdbscan", "HDBSCAN"
     description = "Density-based: finds as many clusters as the data holds and leaves the rest as noise."
@@ -83,9 +149,14 @@ class HDBSCANClusterer(Clusterer):
     ]
     NULLABLE = ("reduce_to",)
 
+    @classmethod
+    def fit(cls, x, metric, seed, progress, params):
+        return _hdbscan(x, metric, seed, progress, params)
 
+
+@register_clusterer
 class AgglomerativeClusterer(Clusterer):
-    name, label = "agglomerative", "AgglomerativeClustering"
+    name, label, menu = "agglomerative", "AgglomerativeClustering", "Agglomerative (average linkage)"
     description = "Average linkage on cosine distance: merges the closest groups until k remain."
     PARAMS: ClassVar[list[ParamSpec]] = [
         ParamSpec("k", "int", 20, low=2, high=MAX_K, help="Number of clusters (or give distance_threshold)."),
@@ -95,10 +166,13 @@ class AgglomerativeClusterer(Clusterer):
                   help="Fit on at most this many points; the rest join the nearest cluster centre."),
     ]
 
+    @classmethod
+    def fit(cls, x, metric, seed, progress, params):
+        return _agglomerative(x, metric, seed, progress, params)
 
-CLUSTERERS: dict[str, type[Clusterer]] = {c.name: c for c in (KMeansClusterer, HDBSCANClusterer,
-                                                              AgglomerativeClusterer)}
-METHODS = tuple(CLUSTERERS)
+    @classmethod
+    def adapt(cls, params, n):
+        return _k_below_n(params, n)
 
 
 def _int_param(owner: str, name: str, value: Any, low: int, high: int, rule: str | None = None) -> int:

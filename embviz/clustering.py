@@ -46,6 +46,7 @@ from .cluster_methods import (  # noqa: F401  (re-exported: the registry and def
     _kmeans,
     _sample_rows,
     default_min_cluster_size,
+    register_clusterer,
 )
 from .embeddings import Embeddings
 from .errors import ParameterError
@@ -165,16 +166,22 @@ def cluster(
     on ``coords``, N × 2 or N × 3, e.g. ``Projection.coords``).
     """
     start = time.perf_counter()
-    if method not in METHODS:
-        raise ParameterError("cluster", "method", f"one of {', '.join(map(repr, METHODS))}", method)
-    params = CLUSTERERS[method].check(params)
+    cls = CLUSTERERS.get(method) if isinstance(method, str) else None
+    if cls is None:
+        raise ParameterError("cluster", "method", f"one of {', '.join(map(repr, CLUSTERERS))}", method)
+    params = cls.check(params)
     x, metric = _space(emb, space, coords)
-    fit = {"kmeans": _kmeans, "hdbscan": _hdbscan, "agglomerative": _agglomerative}[method]
-    labels, resolved, sampled, stopped = fit(x, metric, seed, progress, params)
+    labels, resolved, sampled, stopped = cls.fit(x, metric, seed, progress, params)
+    labels = np.asarray(labels, dtype=np.int64)
+    if labels.shape != (len(x),):
+        raise ValueError(f"{cls.label}.fit returned {labels.shape} labels for {len(x)} points")
     labels = _relabel_by_size(labels)
     if not np.any(labels >= 0):
-        raise ParameterError("HDBSCAN", "min_cluster_size", f"small enough that some of the {len(x)} points "
-                             "form a cluster (every point came out as noise)", resolved.get("min_cluster_size"))
+        names = [p.name for p in cls.PARAMS]
+        name = "min_cluster_size" if "min_cluster_size" in names else (names[0] if names else "method")
+        rule = "small enough that" if name == "min_cluster_size" else "such that"
+        raise ParameterError(cls.label, name, f"{rule} some of the {len(x)} points form a cluster (every point came "
+                             "out as noise)", resolved.get(name, params.get(name)))
     stopped |= report(progress, 2, 3, "measuring silhouette")
     out = _described(emb, x, metric, labels, method, space, {**resolved, "metric": metric, "seed": seed}, sampled,
                      seed)

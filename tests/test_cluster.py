@@ -358,3 +358,73 @@ def test_cluster_map_with_regions_shades_only_compact_clusters_and_places_names(
     assert len(hulls) == int(regions.compact.sum()) == 1
     assert not [t for t in fig.data if t.name == "cluster names"]
     assert sorted(a.name for a in fig.layout.annotations) == ["label:region"] * 3
+
+
+# -- the registry ---------------------------------------------------------------------------------
+def test_a_registered_clusterer_is_dispatched_checked_and_listed():
+    from embviz.cluster_methods import Clusterer, register_clusterer
+    from embviz.clustering import CLUSTERERS, METHODS
+    from embviz.params import ParamSpec
+
+    calls = []
+
+    @register_clusterer
+    class Bands(Clusterer):
+        name, label = "bands", "Bands"
+        PARAMS = [ParamSpec("bands", "int", 3, low=2, high=50, help="Equal slices along the first axis.")]
+
+        @classmethod
+        def fit(cls, x, metric, seed, progress, params):
+            calls.append((metric, dict(params)))
+            n = params.get("bands", 3)
+            labels = np.argsort(np.argsort(x[:, 0], kind="stable"), kind="stable") * n // len(x)
+            return labels, {"bands": n}, {}, False
+
+    try:
+        assert "bands" in METHODS and list(CLUSTERERS)[-1] == "bands"  # METHODS is a live view
+        emb, _ = planted()
+        c = cluster(emb, "bands", bands=4)
+        assert calls == [("cosine", {"bands": 4})]
+        assert c.method == "bands" and c.n_clusters == 4 and sorted(c.sizes.values()) == [150] * 4
+        assert c.params["bands"] == 4 and -1 <= c.silhouette <= 1
+        with pytest.raises(ParameterError, match=r"'bands' parameter of Bands must be an int in \[2, 50\]"):
+            cluster(emb, "bands", bands=1)  # the spec's bounds, checked before the fit runs
+        assert len(calls) == 1
+        with pytest.raises(ParameterError, match="one of the known parameters bands"):
+            cluster(emb, "bands", k=3)
+    finally:
+        CLUSTERERS.pop("bands", None)
+    assert "bands" not in METHODS
+    with pytest.raises(ParameterError, match="'kmeans', 'hdbscan', 'agglomerative'. Got 'bands'"):
+        cluster(emb, "bands")
+
+
+def test_register_clusterer_refuses_what_cannot_work():
+    from embviz.cluster_methods import CLUSTERERS, Clusterer, register_clusterer
+
+    class NoFit(Clusterer):
+        name, label = "nofit", "No fit"
+
+    class BadSpec(Clusterer):
+        name, label, PARAMS = "badspec", "Bad", [("k", 3)]
+
+        @classmethod
+        def fit(cls, x, metric, seed, progress, params):  # pragma: no cover - never registered
+            return np.zeros(len(x), int), {}, {}, False
+
+    class Islands(BadSpec):
+        name, PARAMS = "islands", []
+
+    for cls, match in ((NoFit, "must define fit"), (BadSpec, "ParamSpec objects"), (Islands, "islands"),
+                       (object, "subclass Clusterer")):
+        with pytest.raises(TypeError, match=match):
+            register_clusterer(cls)
+    assert list(CLUSTERERS) == ["kmeans", "hdbscan", "agglomerative"]
+
+
+def test_starting_values_follow_the_specs_and_fit_the_data():
+    from embviz.cluster_methods import CLUSTERERS
+
+    assert CLUSTERERS["kmeans"].starting(20_000) == {"k": 50, "k_min": 2, "k_max": 30, "n_init": 1, "max_iter": 100}
+    assert CLUSTERERS["kmeans"].starting(12)["k"] == 11 and CLUSTERERS["agglomerative"].starting(8)["k"] == 7
+    assert CLUSTERERS["hdbscan"].starting(12)["min_cluster_size"] == "auto"  # "auto" is a value

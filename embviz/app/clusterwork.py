@@ -8,12 +8,11 @@ import numpy as np
 import streamlit as st
 
 from embviz import Embeddings, mapview
-from embviz.app import common, mapdata, text
+from embviz.app import common, controls, mapdata, text
 from embviz.app.shared import SharedStore
-from embviz.clustering import Clustering, cluster, rename
+from embviz.clustering import CLUSTERERS, Clustering, cluster, rename
 
-METHODS = {"islands": "Islands on the map (HDBSCAN, leaf)", "kmeans": "k-means on the vectors",
-           "hdbscan": "HDBSCAN on the vectors", "agglomerative": "Agglomerative on the vectors (average linkage)"}
+ISLANDS = "islands"  # the page's own grouping: HDBSCAN (leaf) on the 2-D map
 MAX_STORED = 16
 K_NOTE = ("**How many groups?** Word vectors do not fall apart into clusters: k-means reaches a silhouette of "
           "only about 0.04 whatever k is. Choosing k by the silhouette picks k = 2 on the bundled table — two "
@@ -22,6 +21,44 @@ K_NOTE = ("**How many groups?** Word vectors do not fall apart into clusters: k-
 K_NOTE_OTHER = ("**How many groups?** Word vectors rarely fall apart into clusters, so the silhouette is low for "
                 "every k and choosing k by it usually gives 2 — read the purity each choice gets against random "
                 "groups, and whether the map keeps its groups together.")
+
+
+def methods() -> dict[str, str]:
+    """The groupings the page offers, name -> label: islands on the map, then every registered
+    clustering method (:data:`embviz.clustering.CLUSTERERS`, read at each call) on the vectors."""
+    return {ISLANDS: "Islands on the map (HDBSCAN, leaf)",
+            **{name: f"{cls.menu or cls.label} on the vectors" for name, cls in CLUSTERERS.items()}}
+
+
+# the names decks saved before the widgets came from the registry gave to parameters: name -> (method, parameter)
+SAVED_NAMES = {"k": ("kmeans", "k"), "auto_k": ("kmeans", "k"), "min_cluster_size": ("hdbscan", "min_cluster_size"),
+               "min_samples": ("hdbscan", "min_samples"), "agg_k": ("agglomerative", "k")}
+OLD_KINDS = {"k": (2, 500), "auto_k": bool, "min_cluster_size": (2, 10**6), "min_samples": (1, 10**6),
+             "agg_k": (2, 500)}
+
+
+def view_keys(prefix: str) -> dict:
+    """What a saved view stores of every registered method's parameters: widget name -> kind (see
+    :func:`embviz.app.slideshow.page_view`), plus the older names a saved deck may hold."""
+    out = dict(OLD_KINDS)
+    for method, cls in CLUSTERERS.items():
+        for spec in cls.PARAMS:
+            kind = (str if spec.auto else (spec.low, spec.high) if spec.kind == "int" else tuple(spec.choices)
+                    if spec.kind == "choice" else {"float": float, "bool": bool}.get(spec.kind, str))
+            out[controls.param_key(prefix, method, spec.name)[len(prefix) + 1:]] = kind
+    return out
+
+
+def adopt_saved_names(prefix: str) -> None:
+    """Values a deck saved under the older names (``k``, ``agg_k``…) moved into today's widgets."""
+    ss = st.session_state
+    for old, (method, name) in SAVED_NAMES.items():
+        value = ss.pop(f"{prefix}_{old}", None)
+        spec = next((p for p in getattr(CLUSTERERS.get(method), "PARAMS", ()) if p.name == name), None)
+        if value is None or spec is None or (old == "auto_k" and value is not True):
+            continue
+        value = "auto" if old == "auto_k" else value
+        ss[controls.param_key(prefix, method, name)] = str(value) if spec.auto else value
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,15 +83,16 @@ def grouping(full: Embeddings, emb: Embeddings, flat, method: str, params: dict)
     The islands of a shipped map with the parameters it was shipped with are the shipped regions
     (the same islands Explore names; measured here, nothing fitted)."""
     items = tuple(sorted(params.items()))
-    shipped = _shipped_islands(full, emb, flat, params) if method == "islands" else None
+    shipped = _shipped_islands(full, emb, flat, params) if method == ISLANDS else None
     if shipped is not None:
         return shipped
-    if method == "islands":
+    if method == ISLANDS:
         key = (emb.fingerprint(), "islands", _digest(flat.coords), items)
         return cached(key, f"Islands on the map of {len(emb):,} words", cluster, emb, "hdbscan", "projected",
                       coords=flat.coords, cluster_selection_method="leaf", **params)
     key = (full.fingerprint(), method, "original", items)
-    return cached(key, f"{METHODS[method]} of {len(full):,} words", cluster, full, method, "original", **params)
+    label = f"{methods().get(method, method)} of {len(full):,} words"
+    return cached(key, label, cluster, full, method, "original", **params)
 
 
 def _shipped_islands(full: Embeddings, emb: Embeddings, flat, params: dict) -> Clustering | None:

@@ -42,6 +42,23 @@ def param_widgets(method: str, prefix: str, container=None, skip: tuple = ()) ->
     return out
 
 
+def spec_widgets(specs, prefix: str, method: str, owner: str, boxes, start: dict | None = None) -> dict[str, Any]:
+    """One widget per :class:`~embviz.params.ParamSpec` of any registry (reducers, clusterers):
+    spec ``i`` in ``boxes[i]``, the rest in the last box; keys :func:`param_key`; a widget first
+    shows ``start[name]`` when given (e.g. a default lowered to the data), else the default.
+    Returns the values that differ from the defaults ("auto" is a value)."""
+    out: dict[str, Any] = {}
+    start = start or {}
+    for i, spec in enumerate(specs):
+        key = param_key(prefix, method, spec.name)
+        if key not in st.session_state and spec.name in start and start[spec.name] is not None:
+            st.session_state[key] = str(start[spec.name]) if spec.auto else start[spec.name]
+        value = _widget(boxes[min(i, len(boxes) - 1)], spec, key, owner)
+        if value != spec.default:
+            out[spec.name] = value
+    return out
+
+
 def _widget(box, spec, key: str, owner: str = "app"):
     label = spec.name.replace("_", " ")
     help_ = spec.help or None
@@ -55,7 +72,7 @@ def _widget(box, spec, key: str, owner: str = "app"):
         except ParameterError as exc:
             box.warning(f"{exc} Using {spec.default!r}.")
             return spec.default
-    if key in st.session_state:
+    if key in st.session_state and not (st.session_state[key] is None and spec.default is None):
         try:
             st.session_state[key] = spec.check(owner, st.session_state[key])
         except ParameterError as exc:  # a stale or bad value (e.g. from a URL): back to the default, said

@@ -42,7 +42,7 @@ def test_kmeans_recovers_the_planted_groups_and_draws_them(planted):
     emb, truth = planted
     at = page(emb)
     at.session_state["clusters_method"] = "kmeans"
-    at.session_state["clusters_k"] = 4
+    at.session_state["clusters_p_kmeans_k"] = "4"
     at.run()
     assert not at.exception, at.exception
     assert metrics(at)["Groups"] == "4"
@@ -69,7 +69,7 @@ def test_select_and_rename_a_cluster(planted):
     emb, _ = planted
     at = page(emb)
     at.session_state["clusters_method"] = "kmeans"
-    at.session_state["clusters_k"] = 4
+    at.session_state["clusters_p_kmeans_k"] = "4"
     at.run()
     at.selectbox(key="clusters_selected").set_value(2).run()
     assert not at.exception
@@ -103,7 +103,7 @@ def test_all_noise_is_an_error_message_not_a_traceback():
     x = np.random.default_rng(0).uniform(size=(60, 8))
     at = page(Embeddings([f"u{i}" for i in range(60)], x)).run()
     at.selectbox(key="clusters_method").set_value("hdbscan").run()
-    at.number_input(key="clusters_min_cluster_size").set_value(30).run()
+    at.text_input(key="clusters_p_hdbscan_min_cluster_size").input("30").run()
     assert not at.exception
     assert any("every point came out as noise" in e for e in texts(at, "error"))
 
@@ -149,7 +149,7 @@ def test_kmeans_on_the_demo_offers_k_50_and_says_the_silhouette():
     at.session_state["clusters_method"] = "kmeans"
     at.run()
     assert not at.exception
-    assert at.number_input(key="clusters_k").value == 50
+    assert at.text_input(key="clusters_p_kmeans_k").value == "50"  # a number or "auto", from the registry's spec
     assert float(metrics(at)["Silhouette (vectors)"]) < 0.1
 
 

@@ -52,7 +52,7 @@ def test_clusters_page_colours_names_and_tables(journey):
     page.locator(".st-key-clusters_method").click()
     page.get_by_role("option", name=re.compile("Agglomerative")).click()
     journey.wait_idle()
-    box = page.locator(".st-key-clusters_agg_k input")
+    box = page.locator(".st-key-clusters_p_agglomerative_k input")
     box.fill("8")
     box.press("Enter")
     journey.wait_idle(timeout=300)

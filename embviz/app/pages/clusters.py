@@ -14,22 +14,28 @@ import pandas as pd
 import streamlit as st
 
 from embviz import Embeddings, mapview
-from embviz.app import clusterwork, common, export, mapchart, mapdata, present, text
+from embviz.app import clusterwork, common, controls, export, mapchart, mapdata, present, text
 from embviz.app.served import served
-from embviz.clustering import Clustering, default_min_cluster_size
+from embviz.clustering import CLUSTERERS, Clustering, default_min_cluster_size
 from embviz.figures.clusters import cluster_map, cluster_strength
 from embviz.labels import MIN_WIDTH
 from embviz.layout import plan_map
+from embviz.reduce.base import REDUCERS, map_methods
 
 P = "clusters"
-MAPS = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}
+FIRST_MAPS = ("tsne", "umap", "pca")  # the maps' order in the menu; every other registered map follows
 MAP_SAMPLE = 5_000   # maps that must be computed draw a random sample of this many words
 STRENGTH_ROWS = 30   # the strength chart shows the largest groups
-# what a saved view of this page stores: widget name -> kind (type, choices or (low, high))
-VIEW_KEYS = {"method": tuple(clusterwork.METHODS), "island_size": (5, 10**6), "island_samples": (1, 10**6),
-             "k": (2, 500), "auto_k": bool, "min_cluster_size": (2, 10**6), "min_samples": (1, 10**6),
-             "agg_k": (2, 500), "projection": tuple(MAPS), "dims": (2, 3), "map_points": (500, 10**7), "selected": int}
 
+
+def _view_keys() -> dict:
+    """What a saved view of this page stores: widget name -> kind (type, choices or (low, high))."""
+    return {"method": tuple(clusterwork.methods()), "island_size": (5, 10**6), "island_samples": (1, 10**6),
+            "projection": tuple(map_methods(FIRST_MAPS)), "dims": (2, 3), "map_points": (500, 10**7), "selected": int,
+            **clusterwork.view_keys(P)}
+
+
+VIEW_KEYS = _view_keys()  # brought up to date with the registries on every run of the page
 
 
 def render() -> None:
@@ -77,23 +83,31 @@ def render() -> None:
 # -- controls -------------------------------------------------------------------------------------
 def _controls(full: Embeddings) -> dict[str, Any]:
     _forget_sizes_of_another_table(full)
+    VIEW_KEYS.update(_view_keys())
+    clusterwork.adopt_saved_names(P)
+    methods, maps = clusterwork.methods(), map_methods(FIRST_MAPS)
+    for key, options in ((f"{P}_method", methods), (f"{P}_projection", maps)):
+        if st.session_state.get(key) not in (None, *options):  # a method no longer registered
+            del st.session_state[key]
     row = st.columns([1.6, 1, 1, 1.3, 0.7], vertical_alignment="bottom")
-    method = row[0].selectbox("Groups", list(clusterwork.METHODS), format_func=clusterwork.METHODS.get,
-                              key=f"{P}_method", help="Islands: dense groups on the map itself (the picture's "
-                              "neighbourhoods, judged on the vectors below). The others cluster the vectors.")
+    method = row[0].selectbox("Groups", list(methods), format_func=methods.get, key=f"{P}_method",
+                              help="Islands: dense groups on the map itself (the picture's neighbourhoods, judged on "
+                              "the vectors below). The others cluster the vectors.")
+    mrow = st.columns([1, 4])
     params = _method_params(method, len(full), row[1], row[2])
     first = mapdata.first_method(full)[0]  # the table's first map (PCA for tiny or 1-D tables)
-    map_method = row[3].segmented_control("Map", list(MAPS), format_func=MAPS.get, key=f"{P}_projection",
-                                          default=first if first in MAPS else "pca", required=True)
+    cheap = next((m for m in maps if REDUCERS[m].inline), maps[0])
+    map_method = row[3].segmented_control("Map", maps, format_func=controls.method_label, key=f"{P}_projection",
+                                          default=first if first in maps else cheap, required=True)
     dims = row[4].segmented_control("View", [2, 3], default=2, key=f"{P}_dims", required=True,
                                     format_func=lambda d: f"{d}-D")
     whole = mapdata.whole_map(full, map_method, 2, {}) is not None
-    n_map, mrow = len(full), st.columns([1, 4])
-    if not whole and len(full) > MAP_SAMPLE and map_method != "pca":
+    n_map, label = len(full), controls.method_label(map_method)
+    if not whole and len(full) > MAP_SAMPLE and not REDUCERS[map_method].inline:
         n_map = mrow[0].number_input("Words on the map", 500, len(full), MAP_SAMPLE, step=500, key=f"{P}_map_points",
-                                     help=f"{MAPS[map_method]} of this table is computed on a random sample.")
-    if method == "islands":
-        mrow[1].caption(f"Islands are found on the 2-D {MAPS[map_method]} map: they describe the picture. The "
+                                     help=f"{label} of this table is computed on a random sample.")
+    if method == clusterwork.ISLANDS:
+        mrow[1].caption(f"Islands are found on the 2-D {label} map: they describe the picture. The "
                         "silhouette and purity below judge them on the vectors.")
     else:
         mrow[1].caption("Clustering the **original vectors** (cosine); the map only shows where the groups land.")
@@ -105,31 +119,22 @@ def _forget_sizes_of_another_table(full: Embeddings) -> None:
     words): a new table starts from its own defaults."""
     ss, seen = st.session_state, f"{P}_table"
     if ss.get(seen) not in (None, full.fingerprint()):
-        for name in ("island_size", "island_samples", "k", "min_cluster_size", "min_samples", "agg_k", "map_points"):
-            ss.pop(f"{P}_{name}", None)
+        for name in [k for k in ss if k.startswith(f"{P}_p_")] + [f"{P}_island_size", f"{P}_island_samples",
+                                                                 f"{P}_map_points"]:
+            ss.pop(name, None)
     ss[seen] = full.fingerprint()
 
 
 def _method_params(method: str, n: int, a, b) -> dict[str, Any]:
-    if method == "islands":
+    if method == clusterwork.ISLANDS:
         mcs = a.number_input("Min island size", 5, max(5, n // 4), min(default_min_cluster_size(n), max(5, n // 4)),
                              key=f"{P}_island_size", help="The fewest words that make an island.")
         ms = b.number_input("Min samples", 1, max(1, n - 1), min(10, int(mcs), n - 1), key=f"{P}_island_samples",
                             help="How dense a neighbourhood must be. Higher: fewer, denser islands.")
         return {"min_cluster_size": int(mcs), "min_samples": int(ms)}
-    if method == "kmeans":
-        auto = b.toggle("Choose k by silhouette", key=f"{P}_auto_k",
-                        help="Tries k from 2 to 30 on a sample of 2,000 and keeps the best silhouette. On word "
-                             "vectors that is usually k = 2: read the purity it gets.")
-        k = a.number_input("k (clusters)", 2, max(2, min(500, n - 1)), min(50, n - 1), key=f"{P}_k", disabled=auto)
-        return {"k": "auto"} if auto else {"k": int(k)}
-    if method == "hdbscan":
-        mcs = a.number_input("Min cluster size", 2, max(2, n // 2), min(default_min_cluster_size(n), n // 2),
-                             key=f"{P}_min_cluster_size", help="The smallest group that counts as a cluster.")
-        ms = b.number_input("Min samples", 1, max(1, n - 1), min(10, int(mcs), n - 1), key=f"{P}_min_samples",
-                            help="How dense a neighbourhood must be. Higher = more points called noise.")
-        return {"min_cluster_size": int(mcs), "min_samples": int(ms)}
-    return {"k": int(a.number_input("k (clusters)", 2, max(2, min(500, n - 1)), min(20, n - 1), key=f"{P}_agg_k"))}
+    cls = CLUSTERERS[method]  # its parameters from the registry's specs (bounds, help, "auto" as a value)
+    boxes = [a, b, st.expander(f"More {cls.menu or cls.label} parameters")] if len(cls.PARAMS) > 2 else [a, b]
+    return controls.spec_widgets(cls.PARAMS, P, method, cls.label, boxes, start=cls.starting(n))
 
 
 # -- what the reader sees --------------------------------------------------------------------------
@@ -169,7 +174,7 @@ def _figure(emb, drawn, regions, region_of, names, selected, note, c, width):
     labels = np.asarray(regions.labels)
     by_region = {r: names[g] for g, r in region_of.items()}
     focus = region_of.get(selected) if selected is not None else None
-    title = f"{clusterwork.METHODS[c['method']]} · {MAPS[c['map']]} {c['dims']}-D"
+    title = f"{clusterwork.methods()[c['method']]} · {controls.method_label(c['map'])} {c['dims']}-D"
     if drawn.dims == 3:
         return cluster_map(drawn.coords, emb.keys, labels, by_region, selected=focus, note=note, title=title)
     legend = [f"{by_region[r]} ({int(n):,})" for r, n in enumerate(regions.sizes)]
