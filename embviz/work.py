@@ -33,6 +33,8 @@ freshly started worker). :meth:`Pool.keep_warm` names the work that prepares it 
 numba warm-up); it runs again whenever a standing worker had to be replaced (killed, lost, or
 above its memory bound), so the next first request finds a prepared worker again.
 
+A job, its states and its progress are :mod:`embviz.work_job` (re-exported here).
+
 Errors come back as the original :class:`~embviz.errors.EmbvizError` (and ``ImportError``,
 ``KeyError``, ``ValueError``, ``FileNotFoundError``, ``PermissionError``), message intact; anything
 else as :class:`JobError`, with the worker's traceback in the log. Only our own objects cross the
@@ -40,157 +42,25 @@ process boundary (the pool never reads a pickle a user supplied).
 """
 from __future__ import annotations
 
-import itertools
 import logging
-import math
 import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
 from typing import Any
 
 from ._worker import JobError, Slot, WorkerLost, rebuild_error
 from .errors import EmbvizError
+from .work_job import CANCELLED, DONE, FAILED, FINISHED, QUEUED, RUNNING, Job, Progress  # noqa: F401  (re-exported)
 
 __all__ = ["CANCELLED", "DONE", "FAILED", "QUEUED", "RUNNING", "Job", "JobError", "Pool", "Progress",
            "WorkerLost", "content_key", "default_pool", "submit"]
 log = logging.getLogger("embviz.work")
 
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-FINISHED = (DONE, FAILED, CANCELLED)
 ENV_WORKERS, ENV_RSS_MB, ENV_IDLE = "EMBVIZ_WORKERS", "EMBVIZ_WORKER_RSS_MB", "EMBVIZ_WORKER_IDLE"
 ENV_STANDING, ENV_STANDING_MB = "EMBVIZ_WORKER_STANDING", "EMBVIZ_WORKER_STANDING_MB"
-_ids = itertools.count(1)
-
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What a job reported last; ``seconds_left`` is ``None`` until there is a rate to go by."""
-
-    done: float = 0.0
-    total: float = 0.0
-    message: str = ""
-    seconds: float = 0.0
-    seconds_left: float | None = None
-    layout: Any = None  # the latest intermediate layout (N × dims float32), when the work sends one
-    layouts: int = 0  # how many layouts arrived (a page redraws when this changes)
-
-    @property
-    def fraction(self) -> float:
-        return min(1.0, max(0.0, self.done / self.total)) if self.total else 0.0
-
-
-class Job:
-    """One piece of work in the pool, shared by every waiter with the same key."""
-
-    def __init__(self, pool: Pool, key: str, fn: Callable, args: tuple, kwargs: dict):
-        self.pool, self.key, self.fn, self.args, self.kwargs = pool, key, fn, args, kwargs
-        self.id, self.label = next(_ids), getattr(fn, "__name__", "work")
-        self.state = QUEUED
-        self.stop_requested = False
-        self._kill_at: float | None = None  # when a cancelled job's worker is killed if still running
-        self.worker_rss = 0
-        self._progress = Progress()
-        self._started: float | None = None
-        self._first: tuple[float, float] | None = None  # (time, done) of the first report with done > 0
-        self._subs: dict[int, float] = {}
-        self._orphaned: float | None = None
-        self._tokens = itertools.count(1)
-        self._value: Any = None
-        self._error: BaseException | None = None
-        self._finished = threading.Event()
-
-    def __repr__(self) -> str:
-        return f"<Job {self.id} {self.label} {self.state} waiters={len(self._subs)}>"
-
-    # waiters
-    def subscribe(self, hold: bool = False) -> int:
-        """Register a waiter; returns its token (give it back to :meth:`unsubscribe`). A held
-        waiter (``hold=True``: the server's own work, such as its warm-up) needs no :meth:`touch`."""
-        with self.pool._lock:
-            token = next(self._tokens)
-            self._subs[token] = math.inf if hold else time.monotonic()
-            self._orphaned = None
-            return token
-
-    def touch(self, token: int) -> None:
-        """Renew a waiter's lease (a waiter silent for ``pool.lease`` seconds counts as gone)."""
-        with self.pool._lock:
-            if self._subs.get(token, math.inf) != math.inf:
-                self._subs[token] = time.monotonic()
-
-    def unsubscribe(self, token: int) -> None:
-        with self.pool._lock:
-            self._subs.pop(token, None)
-            if not self._subs and self.state not in FINISHED:
-                self._orphaned = time.monotonic()
-        self.pool._wake.set()
-
-    @property
-    def waiters(self) -> int:
-        return len(self._subs)
-
-    def stop(self, token: int | None = None) -> bool:
-        """Ask the work to stop and return what it has. With other waiters present, only this one
-        leaves (``False``: the caller keeps :attr:`progress`'s latest layout instead)."""
-        with self.pool._lock:
-            if token is not None and len(set(self._subs) - {token}) > 0:
-                self._subs.pop(token, None)
-                return False
-        self.pool._stop(self)
-        return True
-
-    # state
-    @property
-    def position(self) -> int:
-        """Jobs that must start or end before this one starts (0 once it runs)."""
-        return self.pool._position(self)
-
-    @property
-    def progress(self) -> Progress:
-        p = self._progress
-        if self._started is None:
-            return p
-        end = self._ended if self.state in FINISHED else time.monotonic()
-        left = None
-        if self._first is not None and p.total and p.done > self._first[1] and self.state == RUNNING:
-            rate = (time.monotonic() - self._first[0]) / (p.done - self._first[1])
-            left = max(0.0, rate * (p.total - p.done))
-        return replace(p, seconds=end - self._started, seconds_left=left)
-
-    def done(self) -> bool:
-        return self._finished.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._finished.wait(timeout)
-
-    def result(self, timeout: float | None = None) -> Any:
-        """The value; raises the work's error, :class:`TimeoutError`, or ``CancelledError``."""
-        if not self._finished.wait(timeout):
-            raise TimeoutError(f"{self.label} did not finish within {timeout} s")
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-    # updates from the pool
-    def _report(self, done, total, message, layout) -> None:
-        now = time.monotonic()
-        if self._first is None and done > 0:
-            self._first = (now, done)
-        p = self._progress
-        if layout is not None:
-            p = replace(p, layout=layout, layouts=p.layouts + 1)
-        self._progress = replace(p, done=done, total=total, message=message or p.message)
-
-    def _finish(self, state: str, value=None, error=None) -> None:
-        self._ended = time.monotonic()
-        self.state, self._value, self._error = state, value, error
-        self.fn = self.args = self.kwargs = None  # free the inputs
-        self._finished.set()
 
 
 def default_workers() -> int:
