@@ -128,7 +128,9 @@ def analogies(view, emb, title, *, order, hover, trained, present) -> Content:
         fig = analogy_figure(analogy_view(emb, result, n_neighbors=max(0, min(30, _get(s, "nn", int, 6))),
                                           dims=dims), result)
     else:
-        map_method = _get(s, "map_method", str, "pca", ("pca", "umap", "tsne"))
+        from embviz.reduce.base import get_reducer, map_methods
+
+        map_method = _get(s, "map_method", str, "pca", tuple(map_methods()))
         words = list(dict.fromkeys([*result.inputs, *[k for k, _ in result.results[:3]],
                                     *([result.expected] if result.expected else [])]))
         rows = sorted(set(np.asarray(order)[:MAP_SIZE].tolist()) | set(emb.indices(words).tolist()))
@@ -136,7 +138,7 @@ def analogies(view, emb, title, *, order, hover, trained, present) -> Content:
         proj = embviz.project(sub, map_method, dims)
         fig = parallelogram(proj.coords, sub.keys, triple_of(result.expression), result.top,
                             expected=result.expected, inputs=result.inputs, label_others=0,
-                            title=f"{result.expression} on {map_method.upper()} of {len(sub):,} frequent words")
+                            title=f"{result.expression} on {get_reducer(map_method).label} of {len(sub):,} frequent words")
     return Content(title, figure=fig, caption=f"{result.expression} → {answers}")
 
 
@@ -148,7 +150,10 @@ def compare(view, emb, title, *, order, hover, trained, present) -> Content:
     from embviz.figures.scatter import scatter
 
     r = _get(view.settings, "request", dict, {})
-    methods = [m for m in _get(r, "methods", list, ["pca", "tsne", "umap"]) if isinstance(m, str)][:3] or ["pca"]
+    from embviz.reduce.base import get_reducer, map_methods
+
+    known = map_methods()
+    methods = [m for m in _get(r, "methods", list, ["pca", "tsne", "umap"]) if m in known][:3] or ["pca"]
     n = max(3, min(len(emb), _get(r, "n", int, 3_000)))
     sampling = _get(r, "sampling", str, "random", ("random", "top", "stratified"))
     by = r.get("by") if isinstance(r.get("by"), str) else None
@@ -161,7 +166,7 @@ def compare(view, emb, title, *, order, hover, trained, present) -> Content:
     values = part.metadata[colour].to_numpy() if colour else None
     kind = "xy" if dims == 2 else "scene"
     fig = make_subplots(rows=1, cols=len(projs), specs=[[{"type": kind}] * len(projs)], horizontal_spacing=0.02,
-                        subplot_titles=[f"{p.method.upper()} · {p.seconds:.1f} s" for p in projs])
+                        subplot_titles=[f"{get_reducer(p.method).label} · {p.seconds:.1f} s" for p in projs])
     for j, p in enumerate(projs, 1):
         one = scatter(p.coords, part.keys, color=values, color_name=colour or "", present=present)
         for t in one.data:
@@ -184,16 +189,17 @@ def clusters(view, emb, title, *, order, hover, trained, present) -> Content:
     """The Clusters map as the page draws it: islands of the map (the shipped regions of a shipped
     map) or a clustering of the vectors, named by frequent central members, compact islands shaded."""
     from embviz import mapview
-    from embviz.clustering import cluster, default_min_cluster_size
+    from embviz.clustering import CLUSTERERS, cluster, default_min_cluster_size
     from embviz.figures.clusters import cluster_map
+    from embviz.reduce.base import REDUCERS, map_methods
     from embviz.layout import plan_map
 
     s = view.settings
-    method = _get(s, "method", str, "islands", ("islands", "kmeans", "hdbscan", "agglomerative"))
-    map_method = _get(s, "projection", str, "tsne", ("pca", "tsne", "umap"))
+    method = _get(s, "method", str, "islands", ("islands", *CLUSTERERS))
+    map_method = _get(s, "projection", str, "tsne", tuple(map_methods()))
     dims = 3 if _get(s, "dims", int, 2) == 3 else 2
     part, note = emb, ""
-    if not mapview.shipped_whole(emb, map_method, 2) and map_method != "pca" and len(emb) > CLUSTER_SAMPLE:
+    if not mapview.shipped_whole(emb, map_method, 2) and not REDUCERS[map_method].inline and len(emb) > CLUSTER_SAMPLE:
         part = emb.sample(max(500, min(len(emb), _get(s, "map_points", int, CLUSTER_SAMPLE))), method="random", seed=0)
         note = f"random sample of {len(part):,} of {len(emb):,} words"
     flat = _map_of(emb, part, map_method, 2, {})
@@ -204,12 +210,7 @@ def clusters(view, emb, title, *, order, hover, trained, present) -> Content:
             part, "hdbscan", "projected", coords=flat.coords, cluster_selection_method="leaf", min_cluster_size=mcs,
             min_samples=_get(s, "island_samples", int, 10)).labels
     else:
-        if method == "kmeans":
-            params = {"k": "auto"} if _get(s, "auto_k", bool, False) else {"k": _get(s, "k", int, min(50, len(emb) - 1))}
-        elif method == "hdbscan":
-            params = {"min_cluster_size": _get(s, "min_cluster_size", int, 15), "min_samples": _get(s, "min_samples", int, 10)}
-        else:
-            params = {"k": _get(s, "agg_k", int, min(20, len(emb) - 1))}
+        params = cluster_params(method, s, len(emb))
         labels = np.asarray(cluster(emb, method, "original", **params).labels)
         labels = labels[emb.indices(part.keys)] if part is not emb else labels
     regions, _ = mapview.group_regions(part, flat.coords, labels)
@@ -223,6 +224,43 @@ def clusters(view, emb, title, *, order, hover, trained, present) -> Content:
                         regions=regions, n_words=0)
     fig = cluster_map(drawn.coords, part.keys, regions.labels, names, note=what, regions=regions, plan=plan)
     return Content(title, figure=fig, metrics=[("groups", str(regions.n_regions))])
+
+
+# the names views saved before the Clusters page took its widgets from the registry: name -> (method, parameter)
+OLD_CLUSTER_NAMES = {"k": ("kmeans", "k"), "min_cluster_size": ("hdbscan", "min_cluster_size"),
+                     "min_samples": ("hdbscan", "min_samples"), "agg_k": ("agglomerative", "k")}
+
+
+def cluster_params(method: str, settings: dict, n: int) -> dict:
+    """The parameters of a registered clustering ``method`` saved in a Clusters view: each spec's
+    widget value (``p_<method>_<name>``, text for a value that may be "auto"), else an older name
+    (``k``, ``agg_k``, ``auto_k``…), else where the page starts (:meth:`Clusterer.starting`); a value
+    the spec refuses falls back the same way.
+
+    >>> cluster_params("kmeans", {"p_kmeans_k": "auto"}, 100), cluster_params("kmeans", {"k": 7}, 100)
+    ({'k': 'auto'}, {'k': 7})
+    >>> cluster_params("agglomerative", {"p_agglomerative_k": "x"}, 10)
+    {'k': 9}
+    """
+    from embviz.clustering import CLUSTERERS
+    from embviz.errors import ParameterError
+
+    cls = CLUSTERERS[method]
+    start = cls.starting(n)
+    old = {name: key for key, (m, name) in OLD_CLUSTER_NAMES.items() if m == method}
+    out = {}
+    for spec in cls.PARAMS:
+        value = settings.get(f"p_{method}_{spec.name}", settings.get(old.get(spec.name, ""), None))
+        if spec.name == "k" and method == "kmeans" and settings.get("auto_k") is True:
+            value = "auto"
+        try:
+            value = spec.parse(value, cls.label) if value is not None else None
+        except ParameterError:
+            value = None
+        value = start.get(spec.name, spec.default) if value is None else value
+        if value != spec.default:
+            out[spec.name] = value
+    return cls.adapt(out, n)
 
 
 # -- Train -----------------------------------------------------------------------------------------

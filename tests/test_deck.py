@@ -249,6 +249,18 @@ def test_saved_views_of_every_page_draw(demo):
     assert "cannot be drawn" in slides.build(View(page="elsewhere"), small).error
 
 
+def test_a_clusters_view_draws_the_parameters_its_widgets_saved(demo):
+    """The Clusters page saves each registered method's parameters under its widget name
+    (``p_kmeans_k``, text where "auto" is allowed); decks saved before under ``k``/``agg_k``."""
+    small = demo.take(np.arange(600))
+    groups = lambda settings: dict(slides.build(View(page="clusters", settings=settings), small).metrics)["groups"]
+    assert groups({"method": "kmeans", "p_kmeans_k": "6", "projection": "pca"}) == "6"
+    assert groups({"method": "kmeans", "k": 5, "projection": "pca"}) == "5"
+    assert groups({"method": "agglomerative", "p_agglomerative_k": 4, "projection": "pca"}) == "4"
+    assert groups({"method": "agglomerative", "agg_k": 3, "projection": "pca"}) == "3"
+    assert groups({"method": "kmeans", "p_kmeans_k": "minus one", "projection": "pca"}) == "50"  # refused: the page's start
+
+
 def test_view_settings_of_the_wrong_kind_fall_back_to_defaults(demo):
     small = demo.take(np.arange(800))
     c = slides.build(View(page="analogies", settings={"expr": 5, "topn": "ten", "method": "3cosevil"}), small)

@@ -11,6 +11,7 @@ from embviz import Embeddings, mapview
 from embviz.app import common, controls, mapdata, text
 from embviz.app.shared import SharedStore
 from embviz.clustering import CLUSTERERS, Clustering, cluster, rename
+from embviz.views import OLD_CLUSTER_NAMES
 
 ISLANDS = "islands"  # the page's own grouping: HDBSCAN (leaf) on the 2-D map
 MAX_STORED = 16
@@ -31,8 +32,7 @@ def methods() -> dict[str, str]:
 
 
 # the names decks saved before the widgets came from the registry gave to parameters: name -> (method, parameter)
-SAVED_NAMES = {"k": ("kmeans", "k"), "auto_k": ("kmeans", "k"), "min_cluster_size": ("hdbscan", "min_cluster_size"),
-               "min_samples": ("hdbscan", "min_samples"), "agg_k": ("agglomerative", "k")}
+SAVED_NAMES = {**OLD_CLUSTER_NAMES, "auto_k": ("kmeans", "k")}
 OLD_KINDS = {"k": (2, 500), "auto_k": bool, "min_cluster_size": (2, 10**6), "min_samples": (1, 10**6),
              "agg_k": (2, 500)}
 
