@@ -14,9 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..coords import WRITABLE as COORD_SUFFIXES  # what a coordinates file may be written as
 from .common import EXIT_INTERRUPTED, EXIT_OK, ProgressBar, _load, _say
-
-COORD_SUFFIXES = (".parquet", ".csv", ".tsv")
 
 
 # -- parameters ----------------------------------------------------------------------------------

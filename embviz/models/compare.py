@@ -289,9 +289,10 @@ def _space(x: np.ndarray, metric: str) -> np.ndarray:
 def _turn(xa: np.ndarray, xb: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     """Orthogonal Procrustes B → A: ``R = argmin ||xb R - xa||`` (R orthogonal), the relative
     residual and each word's cosine between its A vector and its turned B vector."""
+    from ..reduce.align import rotation as procrustes_rotation
+
     a64, b64 = xa.astype(np.float64), xb.astype(np.float64)
-    u, _, vt = np.linalg.svd(b64.T @ a64)
-    rotation = u @ vt
+    rotation = procrustes_rotation(a64, b64)[0]
     turned = b64 @ rotation
     norm_a = np.linalg.norm(a64)
     residual = float(np.linalg.norm(turned - a64) / norm_a) if norm_a > 0 else float("nan")

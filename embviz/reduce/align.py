@@ -59,17 +59,29 @@ def _fit_apply(ref: np.ndarray, coords: np.ndarray, rows: np.ndarray, scale: boo
     return _similarity(ref, coords, rows, scale)[0]
 
 
+def rotation(target: np.ndarray, source: np.ndarray) -> tuple[np.ndarray, float]:
+    """The orthogonal ``R`` minimising ``||source @ R - target||`` (the one Procrustes solve of the
+    package: map alignment here, the model comparison's turn in the original space) and the sum
+    of singular values (what the least-squares scale needs). Rows are not centred here.
+
+    >>> r, _ = rotation(np.eye(2), np.array([[0.0, 1.0], [-1.0, 0.0]]))
+    >>> np.round(np.array([[0.0, 1.0]]) @ r, 6).tolist()
+    [[1.0, 0.0]]
+    """
+    u, s, vt = np.linalg.svd(np.asarray(source, np.float64).T @ np.asarray(target, np.float64))
+    return u @ vt, float(s.sum())
+
+
 def _similarity(ref, coords, rows, scale):
     """``(moved coords, (mu_b, rotation, factor, mu_a))`` of the least-squares similarity transform."""
     a = np.asarray(ref, np.float64)
     b = np.asarray(coords, np.float64)
     bs = b[rows]
     mu_a, mu_b = a.mean(axis=0), bs.mean(axis=0)
-    u, s, vt = np.linalg.svd((bs - mu_b).T @ (a - mu_a))
-    rotation = u @ vt
+    rotation_, singular = rotation(a - mu_a, bs - mu_b)
     norm_b = float(((bs - mu_b) ** 2).sum())
-    factor = float(s.sum()) / norm_b if scale and norm_b > 0 else 1.0
-    return ((b - mu_b) @ rotation * factor + mu_a).astype(np.float32), (mu_b, rotation, factor, mu_a)
+    factor = singular / norm_b if scale and norm_b > 0 else 1.0
+    return ((b - mu_b) @ rotation_ * factor + mu_a).astype(np.float32), (mu_b, rotation_, factor, mu_a)
 
 
 class Moved:
