@@ -235,13 +235,13 @@ def shipped_regions(emb: Embeddings, method: str):
     metadata (frequencies)."""
     import hashlib
 
-    from .regions import describe, frequency_of
+    from .regions import describe
 
     found = _maps_for(emb)
     proj = shipped_projection(emb, method, 2)
     if found is None or proj is None or f"regions:{method}" not in found[1]:
         return None
-    freq = frequency_of(emb)
+    freq = emb.frequency()
     key = (emb.fingerprint(), method, hashlib.blake2b(freq.tobytes(), digest_size=8).hexdigest(),
            id(found[1]))
     if key in _REGIONS:

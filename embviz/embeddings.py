@@ -184,12 +184,31 @@ class Embeddings:
         new.source = self.source
         return new
 
+    def frequency(self) -> np.ndarray:
+        """Per row, higher = more frequent: metadata ``zipf``, else minus ``rank``, else file order
+        (word2vec, GloVe and fastText files list the most frequent words first). The package's one
+        definition of frequency (the first words of a map, "top" samples, labels, the Learn deck)."""
+        for column, sign in (("zipf", 1.0), ("rank", -1.0)):
+            if column in self.metadata.columns:
+                values = pd.to_numeric(self.metadata[column], errors="coerce").to_numpy(dtype=float)
+                if np.isfinite(values).all():
+                    return sign * values
+        return -np.arange(len(self), dtype=float)
+
+    def frequency_order(self) -> np.ndarray:
+        """Row numbers from most to least frequent (:meth:`frequency`; ties keep file order).
+
+        >>> Embeddings(["a", "b", "c"], np.eye(3), pd.DataFrame({"rank": [3, 1, 2]})).frequency_order().tolist()
+        [1, 2, 0]
+        """
+        return np.argsort(-self.frequency(), kind="stable")
+
     def sample(
         self, n: int, *, method: str = "random", by: str | None = None, seed: int = 0,
         keep: Iterable[str] = (),
     ) -> "Embeddings":
-        """At most ``n`` points: ``random``, the ``top`` n rows (files are in frequency order),
-        or ``stratified`` by the metadata column ``by`` (each value keeps its share).
+        """At most ``n`` points: ``random``, the ``top`` n rows by :meth:`frequency_order` (most
+        frequent first: ``zipf`` or ``rank`` metadata, else the file's order), or ``stratified`` by the metadata column ``by`` (each value keeps its share).
 
         ``keep``: keys that are in the sample whatever the method (a searched word and its
         neighbours); they take the place of the rows drawn last, so the rest of the sample stays
@@ -213,11 +232,12 @@ class Embeddings:
         if method == "stratified":
             labels = self.metadata[by].astype(str).to_numpy()
             return self.take(np.sort(np.concatenate([kept, _stratified(labels, n, rng, kept)])))
-        drawn = np.arange(n) if method == "top" else rng.choice(len(self), size=n, replace=False)
+        top = self.frequency_order() if method == "top" else None
+        drawn = top[:n] if top is not None else rng.choice(len(self), size=n, replace=False)
         if not len(kept):
             return self.take(np.sort(drawn) if method == "random" else drawn)
-        if method == "top":
-            drawn = np.arange(n + len(kept))
+        if top is not None:
+            drawn = top[: n + len(kept)]
         rest = drawn[~np.isin(drawn, kept)][: n - len(kept)]
         return self.take(np.sort(np.concatenate([kept, rest])))
 

@@ -37,7 +37,6 @@ from .colors import category_colors
 from .errors import ParameterError
 from .labels import HEIGHT, MIN_WIDTH
 from .mapsearch import MAX_MATCHES, Found, keep_keys, neighbours_of, pin_rows, search  # noqa: F401
-from .regions import frequency_of
 
 CATEGORY_VALUES = 200     # a text column with at most this many distinct values is a category
 NONE, CLUSTER, DISTORTION = "none", "cluster (map regions)", "distortion (per point)"
@@ -87,9 +86,8 @@ def default_color(metadata: pd.DataFrame) -> str:
 
 
 def frequency_order(emb) -> np.ndarray:
-    """Row numbers from most to least frequent (:func:`embviz.regions.frequency_of`: metadata
-    ``zipf``, else ``rank``, else file order; ties keep file order)."""
-    return np.argsort(-frequency_of(emb), kind="stable")
+    """Row numbers from most to least frequent (:meth:`embviz.Embeddings.frequency_order`)."""
+    return emb.frequency_order()
 
 
 # -- the first map ---------------------------------------------------------------------------------
@@ -331,7 +329,7 @@ def map_spec(emb, proj, *, color=None, colors: dict | None = None, color_name: s
     spec.regions = regions if regions is not None and len(regions.labels) == n else None
     spec.plan = plan_map(coords, spec.keys, color=values, colors=colors, color_name=color_name, title=title,
                          note=note, axis_titles=spec.axis_titles, present=present, width=max(1.0, float(width)),
-                         height=float(height or HEIGHT), view=view, frequency=frequency_of(emb), regions=spec.regions, query=found.query,
+                         height=float(height or HEIGHT), view=view, frequency=emb.frequency(), regions=spec.regions, query=found.query,
                          neighbors=spec.neighbors, highlight=highlight, n_words=int(n_words), placed=overlay)
     return spec
 
@@ -359,7 +357,7 @@ def labels_3d(emb, coords, n: int) -> np.ndarray:
         return np.array([], dtype=np.int64)
     xy = np.asarray(coords, dtype=np.float64)[:, :2]
     lo, span = xy.min(axis=0), np.ptp(xy, axis=0)
-    return spread((xy - lo) / np.where(span > 0, span, 1.0) * 600, frequency_of(emb), cell=(120.0, 80.0))[:n]
+    return spread((xy - lo) / np.where(span > 0, span, 1.0) * 600, emb.frequency(), cell=(120.0, 80.0))[:n]
 
 
 def draw(spec: MapSpec):

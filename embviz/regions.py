@@ -131,7 +131,7 @@ def find_regions(
     coords = _check_coords(emb, coords)
     if isinstance(name_words, bool) or not isinstance(name_words, (int, np.integer)) or not 1 <= name_words <= 5:
         raise ParameterError("find_regions", "name_words", "an integer in [1, 5]", name_words)
-    freq = frequency_of(emb) if frequency is None else _check_frequency(frequency, len(emb))
+    freq = emb.frequency() if frequency is None else _check_frequency(frequency, len(emb))
     params: dict[str, Any] = {"name_words": int(name_words), "cluster_selection_method": selection}
     if min_cluster_size is not None:
         params["min_cluster_size"] = min_cluster_size
@@ -169,7 +169,7 @@ def describe(
     labels = np.asarray(labels, dtype=np.int64)
     if labels.shape != (len(emb),):
         raise ParameterError("describe", "labels", f"one label per point ({len(emb)})", labels.shape)
-    freq = frequency_of(emb) if frequency is None else _check_frequency(frequency, len(emb))
+    freq = emb.frequency() if frequency is None else _check_frequency(frequency, len(emb))
     labels = _by_size(labels)
     unit = np.asarray(emb.unit_vectors)
     map_area = _hull_area(coords) or 1.0
@@ -239,14 +239,8 @@ def _variant(a: str, b: str) -> bool:
 
 
 def frequency_of(emb: Embeddings) -> np.ndarray:
-    """Per point, higher = more frequent: metadata ``zipf``, else minus ``rank``, else file order."""
-    meta = emb.metadata
-    for column, sign in (("zipf", 1.0), ("rank", -1.0)):
-        if column in meta.columns:
-            values = pd.to_numeric(meta[column], errors="coerce").to_numpy(dtype=float)
-            if np.isfinite(values).all():
-                return sign * values
-    return -np.arange(len(emb), dtype=float)
+    """Per point, higher = more frequent (:meth:`embviz.Embeddings.frequency`)."""
+    return emb.frequency()
 
 
 # -- placing and scoring -------------------------------------------------------------------------

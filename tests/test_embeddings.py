@@ -109,6 +109,23 @@ def test_sampling_methods(blobs):
     assert blobs.sample(10_000) is blobs
 
 
+def test_top_sample_is_the_frequency_order_of_a_rank_or_zipf_column():
+    """"top" is the most frequent words: by ``zipf`` (higher first), else ``rank`` (lower first),
+    else the file's order; a kept word takes the place of the least frequent drawn."""
+    rng = np.random.default_rng(3)
+    keys = [f"w{i}" for i in range(40)]
+    rank = rng.permutation(40) + 1
+    emb = Embeddings(keys, rng.normal(size=(40, 3)), pd.DataFrame({"rank": rank}))
+    expect = [keys[i] for i in np.argsort(rank)[:5]]
+    assert emb.sample(5, method="top").keys == expect
+    kept = emb.sample(5, method="top", keep=[keys[int(np.argmax(rank))]])
+    assert set(kept.keys) == set(expect[:4]) | {keys[int(np.argmax(rank))]}
+    zipf = emb.with_metadata(pd.DataFrame({"zipf": rank.astype(float), "rank": rank}))
+    assert zipf.sample(3, method="top").keys == [keys[i] for i in np.argsort(-rank)[:3]]  # zipf wins
+    partial = emb.with_metadata(pd.DataFrame({"rank": [np.nan] + list(rank[1:])}))
+    assert partial.sample(3, method="top").keys == keys[:3]  # a column with gaps is not an order
+
+
 def test_stratified_sampling_keeps_shares_of_unequal_groups():
     meta = pd.DataFrame({"g": ["a"] * 70 + ["b"] * 20 + ["c"] * 10})
     emb = Embeddings([str(i) for i in range(100)], np.random.default_rng(0).normal(size=(100, 4)), meta)

@@ -9,8 +9,9 @@ from embviz import Embeddings, mapview
 from embviz.app import common, controls, mapchart, mapdata, present, sidebar, state
 
 P = "explore"
-# "top" keeps the file's order: word2vec, GloVe and fastText files list the most frequent words first
-SAMPLING = {"random": "random", "top": "first in the file (most frequent in word2vec/GloVe files)",
+# "top": Embeddings.frequency_order — a zipf or rank column, else the file's order (word2vec, GloVe and
+# fastText files list the most frequent words first)
+SAMPLING = {"random": "random", "top": "most frequent (zipf/rank column, else first in the file)",
             "stratified": "stratified by a column"}
 # Streamlit makes a click select a point only when dragging pans or zooms (in lasso and box modes a
 # click is not a selection), so the default drag pans and a click searches the word.
