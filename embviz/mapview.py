@@ -54,17 +54,20 @@ def numeric_columns(metadata: pd.DataFrame) -> list[str]:
     return [str(c) for c in metadata.columns if metadata[c].dtype.kind in "fiu"]
 
 
-def categorical_columns(metadata: pd.DataFrame, max_values: int = CATEGORY_VALUES) -> list[str]:
-    """Columns whose values are categories: not numbers, at most ``max_values`` distinct values
-    (the one rule for colouring, stratified sampling and legends).
+def categorical_columns(metadata: pd.DataFrame, max_values: int = CATEGORY_VALUES, *, numbers: bool = False,
+                        skip: Sequence[str] = ()) -> list[str]:
+    """Columns whose values are categories: not numbers (``numbers=True``: numbers too, e.g. cluster
+    ids), at most ``max_values`` distinct values, not named in ``skip`` (the one rule for colouring,
+    stratified sampling, legends and the Large maps page's colours).
 
-    >>> categorical_columns(pd.DataFrame({"a": ["x", "y"], "n": [1, 2], "k": ["p", "q"]}), 1)
-    []
+    >>> t = pd.DataFrame({"a": ["x", "y"], "n": [1, 2], "k": ["p", "p"]})
+    >>> categorical_columns(t, 1), categorical_columns(t, 2, numbers=True, skip=("a",))
+    (['k'], ['n', 'k'])
     """
     out = []
     for c in metadata.columns:
         s = metadata[c]
-        if s.dtype.kind in "fiuc":
+        if (s.dtype.kind in "fiuc" and not numbers) or str(c) in skip:
             continue
         try:
             if s.nunique(dropna=False) <= max_values:

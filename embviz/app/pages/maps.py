@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from embviz import mapview
 from embviz.errors import InputError
 
 from embviz.app import common, present, security
@@ -139,17 +140,8 @@ def _choose_table() -> pd.DataFrame | None:
 
 # -- drawing -------------------------------------------------------------------------------------------
 def _colour_columns(table: pd.DataFrame) -> list[str]:
-    """Metadata columns with few enough distinct values to colour points by."""
-    out = []
-    for col in table.columns:
-        if col in ("key", "x", "y", "z"):
-            continue
-        try:
-            if table[col].nunique(dropna=False) <= MAX_COLOUR_VALUES:
-                out.append(str(col))
-        except TypeError:  # unhashable cells (lists)
-            continue
-    return out
+    """Metadata columns with few enough distinct values to colour points by (numbers too: cluster ids)."""
+    return mapview.categorical_columns(table, MAX_COLOUR_VALUES, numbers=True, skip=("key", "x", "y", "z"))
 
 
 def _on_select() -> None:
