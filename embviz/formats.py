@@ -160,6 +160,35 @@ def save(emb: Embeddings, path: str | os.PathLike, format: str | None = None) ->
         raise EmbeddingFormatError(f"could not be written ({exc.strerror or exc})", path=path) from None
 
 
+BINARY = ("npz", "parquet", "npy")  # formats compressed already: never gzipped again
+
+
+def to_bytes(emb: Embeddings, format: str, *, gz: bool = False, stem: str = "embeddings") -> tuple[str, bytes]:
+    """``emb`` as a download: :func:`save` in ``format`` into a temporary folder, then
+    ``(file name, bytes)`` of the one file written, or of a zip of several (the projector pair,
+    ``.npy`` + keys, a metadata sidecar). ``gz`` compresses text formats.
+
+    >>> name, data = to_bytes(Embeddings(["a", "b"], np.eye(2)), "word2vec", stem="two")
+    >>> name, data.splitlines()[0]
+    ('two.txt', b'2 2')
+    """
+    import io as _io
+    import tempfile
+    import zipfile
+
+    format = _check_format(format, "writable")
+    ext = FORMATS[format].extensions[0] + (".gz" if gz and format not in BINARY else "")
+    with tempfile.TemporaryDirectory() as tmp:
+        written = save(emb, Path(tmp) / f"{stem}{ext}", format=format)
+        if len(written) == 1:
+            return Path(written[0]).name, Path(written[0]).read_bytes()
+        buf = _io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for path in written:
+                z.write(path, Path(path).name)
+        return f"{stem}_{format}.zip", buf.getvalue()
+
+
 # -- checks ---------------------------------------------------------------------------------------
 def _check_params(format, limit, metadata, keys, progress, name) -> None:
     if format is not None and not isinstance(format, str):

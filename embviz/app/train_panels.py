@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import tempfile
-import zipfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 import embviz
+from embviz.formats import to_bytes
 from embviz.app import common
 from embviz.figures.training import transfer_figure
 from embviz.train import TrainedEmbeddings, analogy_answers
@@ -95,7 +93,7 @@ def download(emb: TrainedEmbeddings, col, button_col) -> None:
     if key not in cache:
         cache.clear()
         try:
-            cache[key] = _saved(emb, name, formats[name].extensions[0])
+            cache[key] = _saved(emb, name)
         except (OSError, ValueError) as exc:
             common.show_error(exc)
             return
@@ -104,18 +102,9 @@ def download(emb: TrainedEmbeddings, col, button_col) -> None:
                         icon=":material/download:")
 
 
-def _saved(emb, fmt: str, ext: str) -> tuple[str, bytes]:
-    """Write with embviz.save into a temporary folder; several files come back as one zip."""
-    stem = "word2vec_" + hashlib.sha1(emb.fingerprint().encode()).hexdigest()[:6]
-    with tempfile.TemporaryDirectory() as tmp:
-        files = embviz.save(emb, Path(tmp) / f"{stem}{ext}", format=fmt)
-        if len(files) == 1:
-            return files[0].name, files[0].read_bytes()
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for f in files:
-                zf.write(f, f.name)
-        return f"{stem}_{fmt}.zip", buf.getvalue()
+def _saved(emb, fmt: str) -> tuple[str, bytes]:
+    """The trained table as a download in ``fmt`` (:func:`embviz.formats.to_bytes`)."""
+    return to_bytes(emb, fmt, stem="word2vec_" + hashlib.sha1(emb.fingerprint().encode()).hexdigest()[:6])
 
 
 def transfer(emb: TrainedEmbeddings) -> None:

@@ -1,9 +1,6 @@
 """Data: load or upload a table, see its shape, metadata and problems, convert and download it."""
 from __future__ import annotations
 
-import io
-import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +10,7 @@ import streamlit as st
 import embviz
 from embviz import Embeddings
 from embviz.app import common, present, sidebar, text
+from embviz.formats import BINARY, to_bytes
 from embviz.io import registry
 
 P = "data"
@@ -143,7 +141,7 @@ def _convert(emb: Embeddings) -> None:
     fmt = st.selectbox("Format", list(formats), key=f"{P}_format",
                        format_func=lambda k: f"{formats[k].label} ({', '.join(formats[k].extensions)})")
     gz = st.toggle("gzip", key=f"{P}_gzip", help="Compress text formats (.gz); every reader opens them.",
-                   disabled=fmt in ("npz", "parquet", "npy"))
+                   disabled=fmt in BINARY)
     base = (emb.name or "embeddings").replace(" ", "_").replace("/", "_")[:60]
     ext = formats[fmt].extensions[0] + (".gz" if gz else "")
     name, mime = f"{base}{ext}", "application/octet-stream"
@@ -164,17 +162,4 @@ def _writes_several(fmt: str, with_metadata: bool) -> bool:
 
 def convert(emb: Embeddings, fmt: str, gz: bool = False) -> bytes:
     """The table written by ``embviz.save`` in ``fmt``: one file's bytes, or a zip of several."""
-    info = embviz.FORMATS[fmt]
-    with tempfile.TemporaryDirectory() as tmp:
-        ext = info.extensions[0] + (".gz" if gz and fmt not in ("npz", "parquet", "npy") else "")
-        target = Path(tmp) / f"embeddings{ext}"
-        if fmt == "projector":
-            target = Path(tmp) / "vectors.tsv"
-        written = embviz.save(emb, target, format=fmt)
-        if len(written) == 1:
-            return Path(written[0]).read_bytes()
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            for path in written:
-                z.write(path, Path(path).name)
-        return buf.getvalue()
+    return to_bytes(emb, fmt, gz=gz, stem="embeddings" if fmt != "projector" else "vectors")[1]
