@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from embviz.errors import ParameterError
-from embviz.figures.scatter import MAX_CATEGORIES, scatter, selected_rows, trace_rows
+from embviz.figures.scatter import MAX_CATEGORIES, scatter
+from embviz.figures.selection import selected_rows, trace_rows
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from embviz import mapview
 from embviz.app import export, text
 from embviz.app.served import served
 from embviz.app.shared import SharedStore
-from embviz.figures.scatter import selected_rows, trace_rows
+from embviz.figures.selection import selected_rows, trace_rows
 
 _WIDTH_JS = """
 export default function(component) {

@@ -34,6 +34,7 @@ from ..colors import OTHER_COLOR, PALETTE, category_colors
 from ..errors import ParameterError
 from ..labels import BORDER, LABEL_FONT
 from ..layout import legend_entries, marker_sizes
+from .selection import selected_rows, trace_rows  # noqa: F401  (re-exported: pages map a selection back)
 from .text import escape, escape_all
 
 # Plotly checks every property of every trace as it is set, and copies the arrays it checks: for a
@@ -393,26 +394,3 @@ def _template():
     import plotly.io as pio
 
     return pio.templates["plotly_white"]
-
-
-def trace_rows(fig: go.Figure) -> list[np.ndarray | None]:
-    """Row numbers of every trace's points (from ``customdata``), to map a selection back."""
-    return [None if t.customdata is None else np.asarray(t.customdata, dtype=np.int64).ravel()
-            for t in fig.data]
-
-
-def selected_rows(selection: dict | None, rows: list[np.ndarray | None]) -> np.ndarray:
-    """Unique data rows of a Streamlit Plotly selection (points carry curve and point index).
-
-    >>> selected_rows({"points": [{"curve_number": 1, "point_index": 0}]}, [None, np.array([7, 9])])
-    array([7])
-    """
-    if not selection:
-        return np.array([], dtype=np.int64)
-    found = []
-    for p in selection.get("points", []) or []:
-        c, i = p.get("curve_number"), p.get("point_index", p.get("point_number"))
-        if c is None or i is None or c >= len(rows) or rows[c] is None or i >= len(rows[c]):
-            continue
-        found.append(int(rows[c][i]))
-    return np.unique(np.array(found, dtype=np.int64))

@@ -19,7 +19,7 @@ from embviz.app import common, controls, mapchart, mapdata, present
 from embviz.app.explore_controls import SAMPLING
 from embviz.app.served import served
 from embviz.figures.compare import metrics_frame, recall_curve, transition
-from embviz.figures.scatter import selected_rows, trace_rows
+from embviz.figures.selection import selected_rows, trace_rows
 from embviz.figures.text import escape_all
 from embviz.labels import MIN_WIDTH
 from embviz.reduce.base import map_methods

@@ -10,7 +10,7 @@ import streamlit as st
 from embviz import Embeddings
 from embviz.app import common, controls, modelwork, present, sources, text
 from embviz.figures.models import hover_text, model_map, morph, overlap_histogram
-from embviz.figures.scatter import selected_rows, trace_rows
+from embviz.figures.selection import selected_rows, trace_rows
 from embviz.models import CASES, compare_models, model_maps
 from embviz.reduce.base import map_methods
 
