@@ -83,9 +83,9 @@ def _from_pairs(emb: Embeddings, pairs, method: str) -> np.ndarray:
     if method == "mean" or len(pairs) == 1:
         return check_nonzero(mean, "the mean of the pair differences")
     # Bolukbasi et al.: centre each pair on its own midpoint, then the top principal axis.
-    centred = np.concatenate([diffs / 2, -diffs / 2])
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    pc = vt[0]
+    from .reduce.pca import fit_pca  # the package's one PCA
+
+    pc = fit_pca(np.concatenate([diffs / 2, -diffs / 2]), 1).components[0].astype(np.float64)
     return pc if pc @ mean >= 0 else -pc
 
 

@@ -183,9 +183,15 @@ def transfer_step(emb, order, settings, trained, present) -> Content:
         "Why pretrained embeddings transfer",
         "A table learned once from a huge amount of text carries over: the same analogy questions, "
         "answered by the pretrained table and by a small word2vec trained here on a few million words.")
-    if trained is None:
-        content.warning = ("No model trained in this session yet. Train one on the Train page, or train a "
-                           "small one on the bundled corpus (about half a minute).")
+    if trained is None:  # the pretrained half of the comparison (the offline talk, a session without a model)
+        table = pretrained_accuracy(emb)
+        row = table[table["section"] == "all"].iloc[0]
+        content.metrics = [("questions it can answer", f"{int(row['questions']):,}"),
+                           ("pretrained accuracy", f"{row['pretrained']:.0%}")]
+        content.figure = _style(transfer_figure(table[table["section"] != "all"]), 360, present)
+        content.caption = ("The pretrained table alone, on every Google analogy question its vocabulary covers. "
+                           "Train a small word2vec on the Train page (about half a minute) to set it beside "
+                           "this one, on the words both know.")
         return content
     table = onehot.transfer_table(emb, trained)
     shared = table.attrs.get("shared_vocabulary", 0)
@@ -200,6 +206,28 @@ def transfer_step(emb, order, settings, trained, present) -> Content:
     content.figure = _style(transfer_figure(table[table["section"] != "all"]), 360, present)
     content.caption = f"Both tables restricted to the {shared:,} words they share, so they answer the same questions."
     return content
+
+
+_PRETRAINED: dict[str, pd.DataFrame] = {}
+
+
+def pretrained_accuracy(emb) -> pd.DataFrame:
+    """Analogy accuracy (3CosAdd) of ``emb`` alone per Google section, then ``"all"``: columns
+    ``section``, ``questions``, ``pretrained`` (what :func:`embviz.onehot.transfer_table` gives
+    without a trained table). Kept per table (a few seconds on 20,000 words)."""
+    from embviz.train import analogy_accuracy
+
+    key = emb.fingerprint()
+    if key not in _PRETRAINED:
+        correct, sections = analogy_accuracy(emb.vectors, list(emb.keys))
+        frame = pd.DataFrame({"section": sections, "pretrained": correct.astype(float)})
+        table = frame.groupby("section", sort=False).agg(questions=("pretrained", "size"),
+                                                           pretrained=("pretrained", "mean")).reset_index()
+        total = pd.DataFrame([{"section": "all", "questions": len(frame),
+                               "pretrained": frame["pretrained"].mean() if len(frame) else float("nan")}])
+        _PRETRAINED.clear()
+        _PRETRAINED[key] = pd.concat([table, total], ignore_index=True)
+    return _PRETRAINED[key]
 
 
 # -- 7 -----------------------------------------------------------------------------------------------

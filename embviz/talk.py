@@ -102,16 +102,16 @@ td, th { font-size: 1.35rem; padding: 4px 10px; border-bottom: 1px solid #e6e8eb
 #caption { font-size: 1.25rem; color: #555; margin-top: 6px; }
 #footer { position: fixed; left: 36px; right: 36px; bottom: 10px; height: 44px; display: flex; align-items: center;
   justify-content: center; font-size: 1.2rem; color: #777; }
-#note { position: fixed; left: 36px; right: 36px; bottom: 60px; background: #fffbe6; border: 1px solid #e6d9a3;
-  padding: 12px 18px; font-size: 1.3rem; display: none; z-index: 10; }
+#note { flex: 0 0 auto; margin-top: 8px; background: #fffbe6; border: 1px solid #e6d9a3;
+  padding: 12px 18px; font-size: 1.3rem; display: none; }  /* in the slide's column: the figure gives it room */
 #blank { position: fixed; inset: 0; background: #000; display: none; z-index: 100; }
 </style>
 <script>%PLOTLYJS%</script>
 <script>%MORPHJS%</script>
 </head><body>
 <div id="slide"><h2 id="title"></h2><div id="text"></div><div id="msgs"></div><div id="metrics"></div>
-<div id="main"><div id="plot"></div><div id="table"></div></div><div id="caption"></div></div>
-<div id="footer"></div><div id="note"></div><div id="blank"></div>
+<div id="main"><div id="plot"></div><div id="table"></div></div><div id="caption"></div><div id="note"></div></div>
+<div id="footer"></div><div id="blank"></div>
 <script type="application/json" id="deck">%SLIDES%</script>
 <script>
 (function () {
@@ -178,7 +178,7 @@ td, th { font-size: 1.35rem; padding: 4px 10px; border-bottom: 1px solid #e6e8eb
     else if (k === 'Home') show(0, from);
     else if (k === 'End') show(slides.length - 1, from);
     else if (k === 'b' || k === 'B' || k === '.') blank();
-    else if (k === 'n' || k === 'N') { notes = !notes; $('note').style.display = notes ? 'block' : 'none'; }
+    else if (k === 'n' || k === 'N') { notes = !notes; show(i, null); }  // laid out again: the figure makes room
     else return;
     e.preventDefault();
   });

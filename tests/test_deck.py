@@ -220,13 +220,31 @@ def test_every_learn_step_has_content(demo):
     for i, (title, _) in enumerate(lecture.STEPS):
         c = lecture.step(i, demo, order, present=True)
         assert c.title == title and c.text and not c.error
-        assert c.figure is not None or i == 5  # step 6 needs a trained model
+        assert c.figure is not None and not c.warning, (i, c.warning)  # step 6 without a model: the pretrained half
     c = lecture.step(4, demo, order, {"expr": "king - man +"})
     assert c.error and c.figure is None
     c = lecture.step(1, demo, order, {"word": "qeen"})
     assert "did you mean 'queen'" in c.warning and c.metrics[0][0] == "index of 'king'"
     with pytest.raises(EmbvizError):
         lecture.step(7, demo, order)
+
+
+def test_transfer_step_without_a_model_shows_the_pretrained_table_on_every_question(demo):
+    """The offline talk (no session, no model) still has a slide: the pretrained accuracy per
+    section, equal to gensim's scoring of the same questions (train.analogy_accuracy is checked
+    against gensim in tests/test_train.py), and no instruction meant for the app."""
+    from embviz.train import analogy_accuracy
+
+    c = lecture.step(5, demo, demo.frequency_order())
+    correct, sections = analogy_accuracy(demo.vectors, list(demo.keys))
+    assert dict(c.metrics)["questions it can answer"] == f"{len(correct):,}"
+    assert dict(c.metrics)["pretrained accuracy"] == f"{correct.mean():.0%}"
+    bars = [t for t in c.figure.data if t.type == "bar"]
+    assert len(bars) == 1 and len(bars[0].x) == len(set(sections))
+    family = sections.index("family")
+    assert abs(bars[0].y[list(dict.fromkeys(sections)).index("family")]
+               - correct[[s == "family" for s in sections]].mean()) < 1e-9 and family >= 0
+    assert not c.warning and "Train page" in c.caption
 
 
 def test_saved_views_of_every_page_draw(demo):

@@ -122,3 +122,26 @@ def _config(formats: dict) -> dict:
         else:
             out[col] = st.column_config.NumberColumn(col, format=fmt)
     return out
+
+
+
+def one_at_a_time(figs: dict, key: str, *, label=str) -> str:
+    """Presenting, several figures of the same points (Compare's maps) as one full-width figure at a
+    time, stepped like slides (Previous / Next in the footer, a clicker's keys); a step morphs the
+    points from the figure shown before (:func:`embviz.figures.style.morph`) instead of cutting.
+    Returns the name shown. The figures should be sized with ``footer=True``."""
+    from embviz.figures.style import morph
+
+    names = list(figs)
+    ss = st.session_state
+    i = present.stepper(len(names), f"{key}_step", [label(n) for n in names])
+    shown = names[i]
+    before, slot, count = ss.get(f"{key}_was"), ss.get(f"{key}_slot", 0), ss.get(f"{key}_count", 0)
+    if before in figs and before != shown:
+        slot, count = 1 - slot, count + 1  # a new chart element: the morph finds it by its key
+        spec = morph(figs[before], figs[shown])
+        if spec is not None:
+            present.morph_player(f"{key}-{count}", spec, f"st-key-{key}_fig_{slot}")
+    ss[f"{key}_was"], ss[f"{key}_slot"], ss[f"{key}_count"] = shown, slot, count
+    st.plotly_chart(figs[shown], key=f"{key}_fig_{slot}", width="stretch")
+    return shown

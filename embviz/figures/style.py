@@ -131,6 +131,8 @@ def _trace(trace, text: int) -> None:
         # only a colour bar already there: setting its font on a trace without one would draw one
         marker.colorbar.tickfont.size = _at_least(marker.colorbar.tickfont.size, text)
         marker.colorbar.title.font.size = _at_least(marker.colorbar.title.font.size, text)
+        if marker.colorbar.title.text:  # beside the bar: above it, large type met the top tick label
+            marker.colorbar.title.side = "right"
     if "colorbar" in trace and trace.type in ("heatmap", "histogram2d", "contour") and trace.showscale is not False:
         trace.colorbar.tickfont.size = _at_least(trace.colorbar.tickfont.size, text)
 
@@ -267,13 +269,18 @@ function embvizMorph(Plotly, gd, from, ranges, opts) {
     for (let k = 0; k < p.length; k++) r[k] = p[k] + (q[k] - p[k]) * e; return r; };
   const at = (r0, r1, e) => [r0[0] + (r1[0] - r0[0]) * e, r0[1] + (r1[1] - r0[1]) * e];
   const traces = end.map((_, j) => j);
+  // the labels belong to the end state: off while the points move (every frame would lay out
+  // each of them again, the largest cost of a frame on a map with names), back with the last
+  const notes = ((gd.layout && gd.layout.annotations) || []).map(a => Object.assign({}, a));
   const frame = f => {
     const t = f / steps, e = t * t * (3 - 2 * t), last = f === steps;
     const big = q => !last && q.x.length > 200;
     const data = {x: end.map((q, j) => pick(mix(start[j].x, q.x, e), big(q))),
                   y: end.map((q, j) => pick(mix(start[j].y, q.y, e), big(q)))};
     if (end.some(q => q.color)) data['marker.color'] = end.map(q => q.color ? pick(q.color, big(q)) : undefined);
-    return [data, {'xaxis.range': at(ranges.x, to.x, e), 'yaxis.range': at(ranges.y, to.y, e)}];
+    const layout = {'xaxis.range': at(ranges.x, to.x, e), 'yaxis.range': at(ranges.y, to.y, e)};
+    if (notes.length && (f === 0 || last)) layout.annotations = last ? notes : [];
+    return [data, layout];
   };
   const alive = () => gd._fullLayout && gd._fullData && document.body.contains(gd);
   return new Promise(resolve => {

@@ -226,12 +226,13 @@ def memory_figure(table: pd.DataFrame) -> go.Figure:
 
 
 def transfer_figure(table: pd.DataFrame, names: tuple[str, str] = ("pretrained", "trained here")) -> go.Figure:
-    """Grouped bars: accuracy per analogy section, pretrained table vs model trained here."""
+    """Grouped bars: accuracy per analogy section, pretrained table vs model trained here (when the
+    table has a ``trained`` column)."""
     label = [escape(f"{s} ({q})") for s, q in zip(table["section"], table["questions"])]
-    fig = go.Figure([
-        go.Bar(name=escape(names[0]), x=label, y=table["pretrained"], marker_color="#2563eb"),
-        go.Bar(name=escape(names[1]), x=label, y=table["trained"], marker_color="#f59e0b"),
-    ])
+    bars = [go.Bar(name=escape(names[0]), x=label, y=table["pretrained"], marker_color="#2563eb")]
+    if "trained" in table.columns:  # without it: the pretrained table alone
+        bars.append(go.Bar(name=escape(names[1]), x=label, y=table["trained"], marker_color="#f59e0b"))
+    fig = go.Figure(bars)
     fig.update_layout(barmode="group", height=360, yaxis=dict(title="accuracy", tickformat=".0%",
                       range=[0, 1]), margin=dict(l=10, r=10, t=20, b=10),
                       legend=dict(orientation="h", y=1.08))

@@ -114,3 +114,22 @@ def test_bad_parameter_is_an_error_message_not_a_traceback(planted):
     assert not at.exception
     assert any("'n_neighbors' parameter of UMAP" in e for e in texts(at, "error"))
     assert at.dataframe[0].value["method"].tolist() == ["PCA"]
+
+
+def test_presenting_shows_one_full_width_map_at_a_time_and_switching_morphs():
+    at = AppTest.from_string(PAGE_SCRIPT.format(page="compare"), default_timeout=300)
+    at.session_state["present"] = True
+    at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception, at.exception
+    maps = [f for f in figures(at) if any(t.get("type") in ("scattergl", "scatter") for t in f["data"])
+            and not f.get("frames") and "·" in (f["layout"].get("title") or {}).get("text", "")]
+    assert len(maps) == 1 and maps[0]["layout"]["title"]["text"].startswith("PCA")
+    w, h = maps[0]["layout"]["meta"]["present"]
+    assert w > 1200 and h < 1080  # the whole width of the window, below its height
+    assert any("1 / 3 · PCA" in m for m in texts(at, "markdown"))  # stepped like slides
+    at.button(key="compare_present_step_next").click().run()
+    assert not at.exception, at.exception
+    maps = [f for f in figures(at) if "·" in (f["layout"].get("title") or {}).get("text", "")]
+    assert len(maps) == 1 and maps[0]["layout"]["title"]["text"].startswith("t-SNE")
+    assert at.session_state["compare_present_count"] == 1  # a morph was sent to the browser

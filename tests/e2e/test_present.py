@@ -44,6 +44,15 @@ MEASURE = """() => {
   }
   for (const td of document.querySelectorAll('[data-testid=stTable] td, [data-testid=stTable] th'))
     if (td.checkVisibility()) out.tables.push(parseFloat(getComputedStyle(td).fontSize));
+  // every text the room reads (not the speaker's Controls, buttons and their key hints)
+  out.small = [];
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement, said = n.textContent.trim();
+    if (!said || !el || !el.checkVisibility() || el.closest('.st-key-present_controls, button, .js-plotly-plot, [data-testid=stTable]')) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 18) out.small.push([said.slice(0, 40), size]);
+  }
   for (const e of document.querySelectorAll('[data-testid=stMain] input, [data-testid=stMain] textarea, [data-testid=stMain] [role=radiogroup], [data-testid=stMain] [data-baseweb=select]')) {
     if (e.checkVisibility() && !e.closest('.st-key-present_controls')) out.inputs.push(e.outerHTML.slice(0, 80));
   }
@@ -68,6 +77,7 @@ def _fits(j: Journey, what: str) -> dict:
         assert f["bottom"] <= m["limit"] + 1, f"{what}: figure bottom {f['bottom']:.0f} below {m['limit']:.0f}"
         assert all(s >= 18 for s in f["ticks"] + f["words"]) and f["font"] >= 18, f"{what}: small type {f}"
     assert all(s >= 20 for s in m["tables"]), f"{what}: table text {m['tables']}"
+    assert not m["small"], f"{what}: text under 18 px: {m['small'][:6]}"
     assert not m["inputs"], f"{what}: controls outside the Controls expander: {m['inputs'][:3]}"
     return m
 
@@ -298,6 +308,11 @@ def _offline_talk(context, talk: Path) -> None:
     assert not page.locator("#note").is_visible()  # speaker notes stay hidden...
     page.keyboard.press("n")
     assert "The whole table" in page.locator("#note").inner_text()  # ...until the speaker asks
+    page.wait_for_timeout(500)
+    plot, note = page.locator("#plot").bounding_box(), page.locator("#note").bounding_box()
+    assert plot["y"] + plot["height"] <= note["y"] + 1, (plot, note)  # the figure made room: nothing covered
+    assert note["y"] + note["height"] <= 1080 - 50  # above the footer
+    page.screenshot(path=str(ARTIFACTS / "offline_talk_note.png"))
     page.keyboard.press("b")
     assert page.locator("#blank").is_visible()
     assert not asked and not errors, (asked, errors)
@@ -320,6 +335,38 @@ def test_every_page_in_presentation_mode(browser, app_url, size):
             if m["figs"]:
                 assert max(f["bottom"] - f["top"] for f in m["figs"]) > size[1] * 0.55  # one large figure
             j.screenshot(f"present_page_{name}_{size[0]}")
+        j.assert_no_errors()
+    finally:
+        j.close()
+
+
+def test_compare_presents_one_map_at_a_time_and_morphs_between_them(browser, app_url):
+    """Compare on a projector: one full-width map (not three small ones); picking another method
+    moves the same 20,000 points into its layout instead of cutting."""
+    j = Journey(browser, app_url, width=1920, height=1080)
+    try:
+        j.open("compare?present=1")
+        j.page.locator(".st-key-compare_present_fig_0 .js-plotly-plot").wait_for(timeout=180_000)
+        j.wait_chart()
+        j.wait_idle()
+        m = _fits(j, "/compare?present=1")
+        maps = [f for f in m["figs"] if f["bottom"] - f["top"] > 1080 * 0.55]
+        assert len(maps) == 1, m["figs"]
+        width = j.page.evaluate("() => document.querySelector('.st-key-compare_present_fig_0 .js-plotly-plot')"
+                                ".getBoundingClientRect().width")
+        assert width > 1920 * 0.85, width
+        j.screenshot("present_compare_pca")
+        t0 = time.perf_counter()
+        j.page.keyboard.press("PageDown")  # a clicker: the next map
+        j.page.wait_for_function("() => { const gd = document.querySelector('.st-key-compare_present_fig_1 "
+                                 ".js-plotly-plot'); return gd && gd.__embvizMorphed; }", timeout=60_000)
+        TIMES.append(("compare", "1920x1080", 2, "(morph)", time.perf_counter() - t0))
+        j.wait_idle()
+        title = j.page.evaluate("() => document.querySelector('.st-key-compare_present_fig_1 .js-plotly-plot')"
+                                "._fullLayout.title.text")
+        assert "t-SNE ·" in title, title
+        _fits(j, "/compare?present=1, t-SNE")
+        j.screenshot("present_compare_tsne")
         j.assert_no_errors()
     finally:
         j.close()

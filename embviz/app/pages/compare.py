@@ -15,7 +15,7 @@ import streamlit as st
 
 import embviz
 from embviz import Embeddings, mapview
-from embviz.app import common, controls, mapchart, mapdata, present
+from embviz.app import common, controls, layout, mapchart, mapdata, present
 from embviz.app.explore_controls import SAMPLING
 from embviz.app.served import served
 from embviz.figures.compare import metrics_frame, recall_curve, transition
@@ -164,25 +164,33 @@ def _maps(full: Embeddings, emb: Embeddings, projs: dict, r: dict, note: str) ->
     hl = emb.indices(selected) if selected else ()
     st.session_state[f"{P}_keys"] = list(emb.keys)
     hover = escape_all(emb.keys)  # three maps of the same points: the key is enough to hover
-    for i, (col, (method, (made_as, proj))) in enumerate(zip(st.columns(len(projs)), projs.items())):
+    on_air, shown = present.is_on(), {}
+    columns = [st.container()] * len(projs) if on_air else st.columns(len(projs))
+    for i, (col, (method, (made_as, proj))) in enumerate(zip(columns, projs.items())):
         with col:
-            width = mapchart.chart_width(f"{P}_width_{i}") or MIN_WIDTH / 1.5
+            width = None if on_air else mapchart.chart_width(f"{P}_width_{i}") or MIN_WIDTH / 1.5
         regions = mapview.moved_regions(mapdata.regions(full, emb, made_as, r["params"].get(method, {})),
                                         made_as.coords, proj.coords)
         took = f"{proj.seconds:.0f} s" if proj.seconds >= 10 else f"{proj.seconds:.2g} s"
         made = f"shipped, made in {took}" if proj.extra.get("shipped") else took + (" (cached)" * proj.from_cache)
         spec = mapview.map_spec(emb, proj, color=colour, colors=colours, color_name=colour_name, hover=hover,
-                                regions=regions, highlight=hl, n_words=0, width=width, present=present.is_on(),
-                                height=present.figure_height() if present.is_on() else int(min(600, max(380, width + 100))),
-                                title=f"{controls.method_label(method)} · {made}", note=note if i == 0 else "",
+                                regions=regions, highlight=hl, n_words=0, width=width or present.viewport()[0] - 72,
+                                present=on_air, height=present.figure_height(footer=True) if on_air
+                                else int(min(600, max(380, width + 100))),
+                                title=f"{controls.method_label(method)} · {made}", note=note if i == 0 or on_air else "",
                                 dragmode="lasso")
-        fig = present.sized(mapview.draw(spec), share=1 / len(projs))  # presenting: planned at that height
+        if on_air:  # a projector: one map at a time, full width; changing it morphs the points
+            shown[method] = present.sized(mapview.draw(spec), footer=True)
+            continue
+        fig = mapview.draw(spec)
         st.session_state[f"{P}_rows_{i}"] = trace_rows(fig)
         if r["dims"] == 2:
             col.plotly_chart(served(fig), key=f"{P}_map_{i}", on_select=partial(_select, i),
                              selection_mode=("points", "box", "lasso"), width="stretch")
         else:
             col.plotly_chart(served(fig), key=f"{P}_map_{i}", width="stretch")
+    if on_air:
+        layout.one_at_a_time(shown, f"{P}_present", label=controls.method_label)
     if selected:
         a, b, c = st.columns([3, 2, 2])
         a.write(f"**{len(selected):,} selected** (highlighted in every map): " + ", ".join(selected[:12])
