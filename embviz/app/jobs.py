@@ -189,7 +189,9 @@ def run(label: str, key: str, fn: Callable[..., Any], /, *args: Any,
             raise work.WorkerLost(f"{label} was stopped before it had anything to keep.") from None
         seconds = time.monotonic() - started
         stopped = getattr(value, "stopped", False)
-        if shown and (seconds >= QUIET_SECONDS or stopped):
+        from embviz.app import present
+
+        if shown and (stopped or seconds >= QUIET_SECONDS and not present.is_on()):  # the room needs no "done in"
             box.caption(f"{label}: {'stopped' if stopped else 'done'} in {seconds:.1f} s")
         else:
             box.empty()

@@ -236,8 +236,11 @@ function embvizMorph(Plotly, gd, from, ranges, opts) {
   // (a loop of our own: it stops when the chart is replaced, e.g. by the next slide). Big clouds
   // move a sample of their points (every k-th, about opts.cap in all) and the last frame puts every
   // point back: each frame is a full WebGL redraw, so its cost must not grow with the table.
+  // Frames follow the clock, not a count: the points reach their place after opts.duration ms
+  // whatever a frame costs (about 40 ms with a GPU, 300 ms at 1920x1080 in a software renderer),
+  // so a slow machine shows fewer in-between frames instead of a longer morph.
   opts = opts || {};
-  const steps = opts.steps || 10, ms = opts.frame_ms || 40, cap = opts.cap || 3000;
+  const duration = opts.duration || 900, cap = opts.cap || 3000;
   const decode = v => (typeof v === 'string')
       ? new Float32Array(Uint8Array.from(atob(v), c => c.charCodeAt(0)).buffer) : Float32Array.from(v);
   const full = gd._fullData.slice().sort((p, q) => p.index - q.index);
@@ -272,25 +275,27 @@ function embvizMorph(Plotly, gd, from, ranges, opts) {
   // the labels belong to the end state: off while the points move (every frame would lay out
   // each of them again, the largest cost of a frame on a map with names), back with the last
   const notes = ((gd.layout && gd.layout.annotations) || []).map(a => Object.assign({}, a));
-  const frame = f => {
-    const t = f / steps, e = t * t * (3 - 2 * t), last = f === steps;
+  const frame = (t, first, last) => {
+    const e = t * t * (3 - 2 * t);
     const big = q => !last && q.x.length > 200;
     const data = {x: end.map((q, j) => pick(mix(start[j].x, q.x, e), big(q))),
                   y: end.map((q, j) => pick(mix(start[j].y, q.y, e), big(q)))};
     if (end.some(q => q.color)) data['marker.color'] = end.map(q => q.color ? pick(q.color, big(q)) : undefined);
     const layout = {'xaxis.range': at(ranges.x, to.x, e), 'yaxis.range': at(ranges.y, to.y, e)};
-    if (notes.length && (f === 0 || last)) layout.annotations = last ? notes : [];
+    if (notes.length && (first || last)) layout.annotations = last ? notes : [];
     return [data, layout];
   };
   const alive = () => gd._fullLayout && gd._fullData && document.body.contains(gd);
   return new Promise(resolve => {
-    let f = 0;
+    let began = null;  // the clock starts once the start positions are on screen
     const next = () => {
-      if (!alive() || f > steps) return resolve(f > steps);
-      const began = performance.now(), [data, layout] = frame(f++);
+      if (!alive()) return resolve(false);
+      const first = began === null, t = first ? 0 : Math.min(1, (performance.now() - began) / duration);
+      const last = t >= 1, [data, layout] = frame(t, first, last);
       Promise.resolve(Plotly.update(gd, data, layout, traces)).then(() => {
-        if (f === 1 && gd.emit) gd.emit('plotly_animatingframe', {name: 'embviz-morph'});
-        setTimeout(next, Math.max(0, ms - (performance.now() - began)));
+        if (first) { if (gd.emit) gd.emit('plotly_animatingframe', {name: 'embviz-morph'}); began = performance.now(); }
+        if (last) return resolve(true);
+        requestAnimationFrame(() => setTimeout(next, 0));  // after the frame is painted
       }, () => resolve(false));
     };
     next();

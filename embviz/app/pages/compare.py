@@ -1,10 +1,9 @@
 """Compare: two or three projection methods side by side on the same points, with their scores.
 
-On the bundled table the page opens on the maps shipped with it — PCA, t-SNE and UMAP of all its
-words, turned (Procrustes) to face the same way, with their named regions and faithfulness —
-without computing anything. Other methods, samples and data are computed on **Compare**. Selecting
-points in one map highlights them in all; below: every faithfulness score per method, kNN recall
-against k, and an animation from one layout to another.
+On the bundled table it opens on the shipped PCA, t-SNE and UMAP maps of every word (turned to face
+the same way, named regions, faithfulness) without computing anything; other methods and data are
+computed on **Compare**. A selection in one map highlights it in all; below, the scores, kNN recall
+against k and a morph. Presenting: one full-width map at a time, stepped like slides, morphing.
 """
 from __future__ import annotations
 
@@ -158,39 +157,44 @@ def _select(i: int) -> None:
     st.session_state[f"{P}_selected"] = [keys[j] for j in picked if j < len(keys)]
 
 
+def _map_figure(full, emb, method, made_as, proj, r, colouring, hl, note, width, height):
+    regions = mapview.moved_regions(mapdata.regions(full, emb, made_as, r["params"].get(method, {})),
+                                    made_as.coords, proj.coords)
+    took = f"{proj.seconds:.0f} s" if proj.seconds >= 10 else f"{proj.seconds:.2g} s"
+    made = f"shipped, made in {took}" if proj.extra.get("shipped") else took + (" (cached)" * proj.from_cache)
+    colour, colour_name, colours = colouring
+    spec = mapview.map_spec(emb, proj, color=colour, colors=colours, color_name=colour_name,
+                            hover=escape_all(emb.keys), regions=regions, highlight=hl, n_words=0, width=width,
+                            present=present.is_on(), height=height, note=note, dragmode="lasso",
+                            title=f"{controls.method_label(method)} · {made}")  # hover: the key is enough
+    return mapview.draw(spec)
+
+
 def _maps(full: Embeddings, emb: Embeddings, projs: dict, r: dict, note: str) -> None:
-    colour, colour_name, colours = mapdata.color(full, emb, next(iter(projs.values()))[0], r["colour"] or mapview.NONE)
+    colouring = mapdata.color(full, emb, next(iter(projs.values()))[0], r["colour"] or mapview.NONE)
     selected = [k for k in st.session_state.get(f"{P}_selected", []) if k in emb]
     hl = emb.indices(selected) if selected else ()
     st.session_state[f"{P}_keys"] = list(emb.keys)
-    hover = escape_all(emb.keys)  # three maps of the same points: the key is enough to hover
-    on_air, shown = present.is_on(), {}
-    columns = [st.container()] * len(projs) if on_air else st.columns(len(projs))
-    for i, (col, (method, (made_as, proj))) in enumerate(zip(columns, projs.items())):
+    if present.is_on():  # a projector: one map at a time, full width, built once; a step morphs the points
+        key = (emb.fingerprint(), repr(sorted(r.items())), tuple(selected), present.viewport(), note)
+        held = st.session_state.get(f"{P}_present_figs")
+        if held is None or held[0] != key:
+            w, h = present.viewport()[0] - 72, present.figure_height(footer=True)
+            held = st.session_state[f"{P}_present_figs"] = (key, {m: present.sized(_map_figure(
+                full, emb, m, a, b, r, colouring, hl, note, w, h), footer=True) for m, (a, b) in projs.items()})
+        layout.one_at_a_time(held[1], f"{P}_present", label=controls.method_label)
+        return
+    for i, (col, (method, (made_as, proj))) in enumerate(zip(st.columns(len(projs)), projs.items())):
         with col:
-            width = None if on_air else mapchart.chart_width(f"{P}_width_{i}") or MIN_WIDTH / 1.5
-        regions = mapview.moved_regions(mapdata.regions(full, emb, made_as, r["params"].get(method, {})),
-                                        made_as.coords, proj.coords)
-        took = f"{proj.seconds:.0f} s" if proj.seconds >= 10 else f"{proj.seconds:.2g} s"
-        made = f"shipped, made in {took}" if proj.extra.get("shipped") else took + (" (cached)" * proj.from_cache)
-        spec = mapview.map_spec(emb, proj, color=colour, colors=colours, color_name=colour_name, hover=hover,
-                                regions=regions, highlight=hl, n_words=0, width=width or present.viewport()[0] - 72,
-                                present=on_air, height=present.figure_height(footer=True) if on_air
-                                else int(min(600, max(380, width + 100))),
-                                title=f"{controls.method_label(method)} · {made}", note=note if i == 0 or on_air else "",
-                                dragmode="lasso")
-        if on_air:  # a projector: one map at a time, full width; changing it morphs the points
-            shown[method] = present.sized(mapview.draw(spec), footer=True)
-            continue
-        fig = mapview.draw(spec)
+            width = mapchart.chart_width(f"{P}_width_{i}") or MIN_WIDTH / 1.5
+        fig = _map_figure(full, emb, method, made_as, proj, r, colouring, hl, note if i == 0 else "", width,
+                          int(min(600, max(380, width + 100))))
         st.session_state[f"{P}_rows_{i}"] = trace_rows(fig)
         if r["dims"] == 2:
             col.plotly_chart(served(fig), key=f"{P}_map_{i}", on_select=partial(_select, i),
                              selection_mode=("points", "box", "lasso"), width="stretch")
         else:
             col.plotly_chart(served(fig), key=f"{P}_map_{i}", width="stretch")
-    if on_air:
-        layout.one_at_a_time(shown, f"{P}_present", label=controls.method_label)
     if selected:
         a, b, c = st.columns([3, 2, 2])
         a.write(f"**{len(selected):,} selected** (highlighted in every map): " + ", ".join(selected[:12])
@@ -203,7 +207,7 @@ def _maps(full: Embeddings, emb: Embeddings, projs: dict, r: dict, note: str) ->
         if c.button("Clear selection", key=f"{P}_clear"):
             st.session_state[f"{P}_selected"] = []
             st.rerun()
-    elif r["dims"] == 2 and not present.is_on():  # a projector: the maps alone fill the screen
+    elif r["dims"] == 2:
         st.caption("Drag a box or lasso on any map to highlight the same words in the others.")
 
 
