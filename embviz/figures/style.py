@@ -236,11 +236,12 @@ function embvizMorph(Plotly, gd, from, ranges, opts) {
   // (a loop of our own: it stops when the chart is replaced, e.g. by the next slide). Big clouds
   // move a sample of their points (every k-th, about opts.cap in all) and the last frame puts every
   // point back: each frame is a full WebGL redraw, so its cost must not grow with the table.
-  // Frames follow the clock, not a count: the points reach their place after opts.duration ms
-  // whatever a frame costs (about 40 ms with a GPU, 300 ms at 1920x1080 in a software renderer),
-  // so a slow machine shows fewer in-between frames instead of a longer morph.
+  // Frames follow the clock: the points reach their place after opts.duration ms whatever a frame
+  // costs (about 40 ms with a GPU, 300 ms to 1 s at 1920x1080 in a software renderer), so a slow
+  // machine shows fewer in-between frames instead of a longer morph, but never fewer than
+  // opts.min_steps - 1 (a move, not a cut).
   opts = opts || {};
-  const duration = opts.duration || 900, cap = opts.cap || 3000;
+  const duration = opts.duration || 900, cap = opts.cap || 3000, minSteps = opts.min_steps || 3;
   const decode = v => (typeof v === 'string')
       ? new Float32Array(Uint8Array.from(atob(v), c => c.charCodeAt(0)).buffer) : Float32Array.from(v);
   const full = gd._fullData.slice().sort((p, q) => p.index - q.index);
@@ -287,10 +288,12 @@ function embvizMorph(Plotly, gd, from, ranges, opts) {
   };
   const alive = () => gd._fullLayout && gd._fullData && document.body.contains(gd);
   return new Promise(resolve => {
-    let began = null;  // the clock starts once the start positions are on screen
+    let began = null, f = 0;  // the clock starts once the start positions are on screen
     const next = () => {
       if (!alive()) return resolve(false);
-      const first = began === null, t = first ? 0 : Math.min(1, (performance.now() - began) / duration);
+      const first = began === null;
+      const t = first ? 0 : Math.min(1, (performance.now() - began) / duration, f / minSteps);
+      f++;
       const last = t >= 1, [data, layout] = frame(t, first, last);
       Promise.resolve(Plotly.update(gd, data, layout, traces)).then(() => {
         if (first) { if (gd.emit) gd.emit('plotly_animatingframe', {name: 'embviz-morph'}); began = performance.now(); }
