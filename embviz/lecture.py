@@ -10,6 +10,8 @@ groups, the analogy), so the dashboard caches it per table and the offline talk 
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -209,15 +211,21 @@ def transfer_step(emb, order, settings, trained, present) -> Content:
 
 
 _PRETRAINED: dict[str, pd.DataFrame] = {}
+_PRETRAINED_LOCK = threading.Lock()
 
 
 def pretrained_accuracy(emb) -> pd.DataFrame:
     """Analogy accuracy (3CosAdd) of ``emb`` alone per Google section, then ``"all"``: columns
     ``section``, ``questions``, ``pretrained`` (what :func:`embviz.onehot.transfer_table` gives
     without a trained table). Kept per table (a few seconds on 20,000 words)."""
+    key = emb.fingerprint()
+    with _PRETRAINED_LOCK:  # sessions building their decks at once wait for one computation
+        return _pretrained(emb, key)
+
+
+def _pretrained(emb, key: str) -> pd.DataFrame:
     from embviz.train import analogy_accuracy
 
-    key = emb.fingerprint()
     if key not in _PRETRAINED:
         correct, sections = analogy_accuracy(emb.vectors, list(emb.keys))
         frame = pd.DataFrame({"section": sections, "pretrained": correct.astype(float)})
