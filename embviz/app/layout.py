@@ -54,17 +54,25 @@ def fitted(c, width: int, height: int):
 
 
 def draw(c, key: str, *, slot: int = 0, heading: str | None = None, controls=None, extra=None,
-         token: str | None = None, morph_from=None, presented=None) -> None:
+         presented=None, held: bool = False) -> None:
     """Lay out a slide: title, text, ``controls()``, messages, numbers, figure and table, caption.
 
     ``heading`` is Markdown written by the caller (default: the slide's title, escaped).
     The figure's element key is ``{key}_fig_{slot}`` (one per slide: a morph finds the new chart by
     it). Presenting, the controls go first (in the collapsed expander at the top) and everything is
     sized to fit the window without scrolling (``presented``: the :func:`fitted` figure and height,
-    when built ahead). ``morph_from``: the previous slide's fitted figure — when both show the same
-    points, the figure morphs."""
+    when built ahead).
+
+    ``held``: the slide is drawn in a slot of a :func:`stage`; its controls and ``extra`` sit in
+    boxes that are there even when empty (a slide drawn ahead has neither), so every element keeps
+    its place when the slide becomes the one shown — and its chart is not drawn again."""
     on_air = present.is_on()
-    if on_air and controls is not None:
+    if held:
+        with st.container(key=f"{key}_ctl_{slot}"):
+            if controls is not None:
+                with present.controls():
+                    controls()
+    elif on_air and controls is not None:
         with present.controls():
             controls()
     st.header(heading if heading is not None else text.md(c.title), anchor=False)
@@ -75,7 +83,11 @@ def draw(c, key: str, *, slot: int = 0, heading: str | None = None, controls=Non
     for kind, msg in (("warning", c.warning), ("error", c.error)):
         if msg:
             getattr(st, kind)(text.md(msg))
-    if extra is not None:
+    if held:
+        with st.container(key=f"{key}_extra_{slot}"):
+            if extra is not None:
+                extra()
+    elif extra is not None:
         extra()
     beside = on_air and _metrics_beside(c)
     if c.metrics and not beside:
@@ -85,12 +97,6 @@ def draw(c, key: str, *, slot: int = 0, heading: str | None = None, controls=Non
     show_table = c.has_table and (c.table_on_projector or not on_air)
     if on_air:
         fig, height = (presented[0], presented[1]) if presented else fitted(c, *present.viewport())
-        if fig is not None and morph_from is not None and token:
-            from embviz.figures.style import morph
-
-            spec = morph(morph_from, fig)
-            if spec is not None:
-                present.morph_player(token, spec, f"st-key-{key}_fig_{slot}")
     rows = max(3, int(((height or 460) - TABLE_HEAD) // TABLE_ROW)) if on_air else None
     if fig is not None and show_table:
         share = [c.figure_share, 1] if not c.table_first else [1, c.figure_share]
@@ -110,6 +116,20 @@ def draw(c, key: str, *, slot: int = 0, heading: str | None = None, controls=Non
         present.table(c.table, formats=c.formats, rows=rows, column_config=_config(c.formats))
     if c.caption:
         st.caption(text.md(c.caption))
+
+
+def stage(key: str, n: int, shown: int) -> list:
+    """``n`` slots (containers) of which only ``shown`` is seen; the others lie hidden under it,
+    out of the flow. A slide drawn ahead in a hidden slot (its chart laid out and its WebGL context
+    made: seconds in a software renderer) is shown by a step without being drawn again, because it
+    keeps its place among the page's elements (every slot is always there, at the same index)."""
+    box = st.container(key=f"{key}_stage")
+    with box:
+        st.html(f"<style>.st-key-{key}_stage {{ position: relative; }}\n"
+                f".st-key-{key}_stage > :not(:has(.st-key-{key}_slot_{shown})):not(.st-key-{key}_slot_{shown}) "
+                "{ position: absolute !important; top: 0; left: 0; right: 0; visibility: hidden !important; "
+                "opacity: 0 !important; pointer-events: none; }</style>")  # opacity: text sets its own visibility
+        return [st.container(key=f"{key}_slot_{j}") for j in range(n)]
 
 
 def _config(formats: dict) -> dict:

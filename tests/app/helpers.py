@@ -57,6 +57,12 @@ def n_points(fig: dict) -> int:
                if t.get("type") in ("scattergl", "scatter3d") and "customdata" in t)
 
 
+def on_screen(at: AppTest, key: str):
+    """What a presented deck (``slideshow.player(..., key)``) shows: the stage's slot of the current
+    slide — the neighbours are drawn ahead, hidden, in the other slots."""
+    return at.main.get_by_key(f"{key}_slot_{at.session_state[f'{key}_shown']}")
+
+
 def shown(markdown: str) -> str:
     """What a reader sees of a Markdown body the app escaped with ``embviz.app.text.md``: backslash
     escapes and entities undone, hard breaks as newlines."""

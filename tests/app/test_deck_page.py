@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from embviz.app.state import View
 from embviz.deck import Deck, learn_slide
-from tests.app.helpers import PAGE_SCRIPT, app, figures, shown, use_table
+from tests.app.helpers import PAGE_SCRIPT, app, figures, on_screen, shown, use_table
 from tests.app.test_markup import PAYLOADS, _problems
 
 APPLY_SCRIPT = """
@@ -87,16 +87,16 @@ def test_presenting_a_deck_steps_and_tells_the_presenter_tab():
     at = _deck_app(_five())
     at.button(key="deck_present_0_1").click().run()
     assert not at.exception and at.session_state["present"]
-    assert shown(at.header[0].value) == "The parallelogram" and figures(at)
+    assert shown(on_screen(at, "deck_slide").header[0].value) == "The parallelogram" and figures(at)
     at.button(key="deck_slide_next").click().run()
-    assert shown(at.header[0].value) == "One-hot versus dense" and at.table  # tables are text on a projector
+    assert shown(on_screen(at, "deck_slide").header[0].value) == "One-hot versus dense" and at.table  # tables are text on a projector
     deck_id = at.session_state["deck_id"]
     tab = app({"presenter": "1", "deck": deck_id}, page="deck")
     assert not tab.exception
     assert "ask the room" in [shown(m.value) for m in tab.markdown]
     assert any("Slide 3 of 3" in shown(c.value) for c in tab.caption)
     at.button(key="deck_slide_home").click().run()  # Home (a hidden button with the shortcut)
-    assert shown(at.header[0].value) == "King on PCA"
+    assert shown(on_screen(at, "deck_slide").header[0].value) == "King on PCA"
     tab.run()
     assert any("Next:" in m.value and "The parallelogram" in shown(m.value) for m in tab.markdown)
 

@@ -22,19 +22,24 @@ PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
 STEP_SECONDS = 1.0
 TIMES: list[tuple[str, str, int, str, float]] = []
 
-FIGURE_READY = """(sel) => { const gd = document.querySelector(sel + ' .js-plotly-plot');
+# a slide drawn ahead lies hidden under the one shown: what is measured is what is seen
+SEEN = "e => e.checkVisibility({visibilityProperty: true, opacityProperty: true})"
+DRAWN = """(sel) => { const gd = document.querySelector(sel + ' .js-plotly-plot');
   return !!(gd && gd._fullLayout && gd._fullData && gd._fullData.length && gd.querySelector('.main-svg')
             && gd.querySelector('.trace, image, canvas')); }"""
-HEADING = "() => { const h = document.querySelector('[data-testid=stHeading]'); return h ? h.innerText : ''; }"
+FIGURE_READY = DRAWN.replace("return !!(gd &&", f"return !!(gd && ({SEEN})(gd) &&")
+HEADING = (f"() => {{ const h = [...document.querySelectorAll('[data-testid=stHeading]')].find({SEEN}); "
+           "return h ? h.innerText : ''; }")
 MEASURE = """() => {
   const H = innerHeight, out = {H, W: innerWidth, figs: [], tables: [], inputs: []};
   const main = document.querySelector('[data-testid=stMain]');
   out.scroll = Math.max(document.scrollingElement.scrollHeight, main.scrollHeight);
   const footer = document.querySelector('.st-key-present_footer');
   out.limit = footer ? footer.getBoundingClientRect().top : H;
+  const seen = e => e.checkVisibility({visibilityProperty: true, opacityProperty: true});
   for (const gd of document.querySelectorAll('.js-plotly-plot')) {
     const r = gd.getBoundingClientRect();
-    if (!r.height || !gd._fullLayout) continue;
+    if (!r.height || !gd._fullLayout || !seen(gd)) continue;
     const L = gd._fullLayout;
     const ticks = Object.keys(L).filter(k => /^[xy]axis\\d*$/.test(k) && L[k].showticklabels && L[k].visible !== false)
       .map(k => L[k].tickfont.size);
@@ -43,24 +48,32 @@ MEASURE = """() => {
     out.figs.push({top: r.top, bottom: r.bottom, ticks, words, font: L.font.size});
   }
   for (const td of document.querySelectorAll('[data-testid=stTable] td, [data-testid=stTable] th'))
-    if (td.checkVisibility()) out.tables.push(parseFloat(getComputedStyle(td).fontSize));
+    if (seen(td)) out.tables.push(parseFloat(getComputedStyle(td).fontSize));
   // every text the room reads (not the speaker's Controls, buttons and their key hints)
   out.small = [];
   const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const el = n.parentElement, said = n.textContent.trim();
-    if (!said || !el || !el.checkVisibility() || el.closest('.st-key-present_controls, button, .js-plotly-plot, [data-testid=stTable]')) continue;
+    if (!said || !el || !seen(el) || el.closest('.st-key-present_controls, button, .js-plotly-plot, [data-testid=stTable]')) continue;
     const size = parseFloat(getComputedStyle(el).fontSize);
     if (size < 18) out.small.push([said.slice(0, 40), size]);
   }
+  // nothing of a slide drawn ahead (hidden under the one shown) may be seen
+  out.bleed = [];
+  for (const slot of document.querySelectorAll('[class*=_slot_]')) {
+    const box = slot.parentElement;
+    if (getComputedStyle(box).position !== 'absolute') continue;
+    for (const el of slot.querySelectorAll('*'))
+      if (el.childElementCount === 0 && el.textContent.trim() && seen(el)) out.bleed.push(el.textContent.trim().slice(0, 40));
+  }
   for (const e of document.querySelectorAll('[data-testid=stMain] input, [data-testid=stMain] textarea, [data-testid=stMain] [role=radiogroup], [data-testid=stMain] [data-baseweb=select]')) {
-    if (e.checkVisibility() && !e.closest('.st-key-present_controls')) out.inputs.push(e.outerHTML.slice(0, 80));
+    if (seen(e) && !e.closest('.st-key-present_controls')) out.inputs.push(e.outerHTML.slice(0, 80));
   }
   return out; }"""
 
 
 SIZED = """() => { const main = document.querySelector('[data-testid=stMain]');
-  const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout);
+  const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout && g.checkVisibility({visibilityProperty: true, opacityProperty: true}));
   const drawn = plots.some(g => g.getBoundingClientRect().height > 0) || document.querySelector('[data-testid=stTable] td');
   return !!drawn && plots.every(g => g._fullLayout.meta && g._fullLayout.meta.present && g._fullLayout.meta.present[1] < innerHeight)
          && main.scrollHeight <= innerHeight + 1; }"""
@@ -78,18 +91,31 @@ def _fits(j: Journey, what: str) -> dict:
         assert all(s >= 18 for s in f["ticks"] + f["words"]) and f["font"] >= 18, f"{what}: small type {f}"
     assert all(s >= 20 for s in m["tables"]), f"{what}: table text {m['tables']}"
     assert not m["small"], f"{what}: text under 18 px: {m['small'][:6]}"
+    assert not m["bleed"], f"{what}: text of a hidden slide is seen: {m['bleed'][:4]}"
     assert not m["inputs"], f"{what}: controls outside the Controls expander: {m['inputs'][:3]}"
     return m
 
 
 def _step(j: Journey, deck: str, key: str, target: int, fig_key: str | None) -> float:
-    """Press ``key``; seconds until slide ``target``'s figure (``fig_key``) has its first trace."""
+    """Press ``key``; seconds until slide ``target``'s figure (``fig_key``) is seen with its first trace.
+
+    A person reads a slide for some seconds before the next: by then the next slide has been drawn
+    ahead, hidden (a second or two after a step; up to 3 s more to draw 20,000 points in a software
+    renderer), and that is awaited first — as :func:`_fresh_step` measures a step that finds it not."""
+    if fig_key:
+        j.page.wait_for_function(DRAWN, arg=f".st-key-{fig_key}_{target}", timeout=60_000)
+    j.page.wait_for_timeout(300)
+    return _fresh_step(j, deck, key, target, fig_key)
+
+
+def _fresh_step(j: Journey, deck: str, key: str, target: int, fig_key: str | None) -> float:
     before = j.page.evaluate(HEADING)
     t0 = time.perf_counter()
     j.page.keyboard.press(key)
-    j.page.wait_for_function(f"(b) => ({HEADING})() !== b", arg=before, timeout=60_000)
+    j.page.wait_for_function(f"(b) => {{ const h = ({HEADING})(); return h && h !== b; }}", arg=before, timeout=60_000)
     if fig_key:
         j.page.wait_for_function(FIGURE_READY, arg=f".st-key-{fig_key}_{target}", timeout=60_000)
+        j.page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")  # painted
     seconds = time.perf_counter() - t0
     TIMES.append((deck, f"{j.page.viewport_size['width']}x{j.page.viewport_size['height']}", target + 1, key, seconds))
     return seconds
@@ -136,7 +162,7 @@ def test_learn_deck_with_a_clicker(browser, app_url):
         for i, key in enumerate(LEARN_KEYS, start=1):
             seconds = _step(j, "learn", key, i, None if i in NO_FIGURE else "learn_step_fig")
             assert page.evaluate(HEADING).startswith(f"{i + 1}. ")
-            assert seconds <= STEP_SECONDS * 3, f"step {i + 1} took {seconds:.2f} s"  # see the README figures
+            assert seconds <= STEP_SECONDS * 2, f"step {i + 1} took {seconds:.2f} s"  # see the README figures
             _fits(j, f"learn {i + 1} at 1920x1080")
             j.screenshot(f"present_learn_{i + 1}")
         for key, want in (("PageUp", 6), ("ArrowLeft", 5), ("Home", 1), ("End", 7)):
@@ -238,9 +264,9 @@ def test_deck_of_five_saved_views_presenter_tab_and_offline_talk(browser, app_ur
             if (gd && gd.__embvizMorphed || performance.now() - t0 > 60000) clearInterval(id); }, 5); }""")
         for i, key in enumerate(["PageDown", "ArrowRight", "Space", "PageDown"], start=1):
             seconds = _step(j, "views", key, i, "deck_slide_fig")
-            # two views draw all 20,000 points in software WebGL at 1920x1080 (2-3 s here, the README's
-            # table); the bound catches a regression, not the goal
-            assert seconds <= STEP_SECONDS * 6, f"view {i + 1} took {seconds:.2f} s"
+            # each slide was drawn ahead: a step only shows it (drawing 20,000 points afresh in software
+            # WebGL at 1920x1080 takes 2-3 s here); twice the goal leaves room for a loaded machine
+            assert seconds <= STEP_SECONDS * 2, f"view {i + 1} took {seconds:.2f} s"
             if i == 1:  # views 1 and 2 show the same 20,000 points: they move instead of cutting
                 t0 = time.perf_counter()
                 page.wait_for_function("() => { const gd = document.querySelector('.st-key-deck_slide_fig_1 "
@@ -256,6 +282,8 @@ def test_deck_of_five_saved_views_presenter_tab_and_offline_talk(browser, app_ur
             _fits(j, f"view {i + 1}")
             j.screenshot(f"present_views_{i + 1}")
         tab.screenshot("presenter_tab")
+        steps = sorted(t for d, w, _, k, t in TIMES if d == "views" and w == "1920x1080" and k != "(morph)")
+        assert steps[len(steps) // 2] <= STEP_SECONDS, f"a step to a view drawn ahead: {steps} s"
         page.set_viewport_size({"width": 1280, "height": 720})
         page.keyboard.press("Home")
         page.get_by_role("heading", name="King on PCA").wait_for()
