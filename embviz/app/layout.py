@@ -6,6 +6,8 @@ projector's window so that nothing scrolls.
 """
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from embviz.app import present, text
@@ -132,6 +134,44 @@ def stage(key: str, n: int, shown: int) -> list:
         return [st.container(key=f"{key}_slot_{j}") for j in range(n)]
 
 
+AHEAD_DELAY = 1.5  # s after a step before its new neighbour is drawn (hidden): the step comes first
+
+
+def draw_ahead(key: str, slots: list, shown: int, stepped: bool, draw, ready=None) -> None:
+    """Draw the neighbours of slot ``shown`` (``draw(j)``, in hidden slots) so that a step to one
+    only shows it. A neighbour new to the page (or not ``ready(j)`` yet: being built) is drawn by a
+    later run, which a fragment asks for once it is ready and, after a step, ``AHEAD_DELAY`` has
+    passed: drawing it in the step's own run would hold up the step."""
+    ss = st.session_state
+    had, drawn, waiting = set(ss.get(f"{key}_drawn", ())), {shown}, []
+    for j in (j for j in (shown - 1, shown + 1) if 0 <= j < len(slots)):
+        if (ready is None or ready(j)) and (j in had or not stepped):
+            with slots[j]:
+                draw(j)
+            drawn.add(j)
+        else:
+            waiting.append(j)
+    ss[f"{key}_drawn"] = drawn
+    if waiting:
+        after = time.monotonic() + (AHEAD_DELAY if stepped else 0.0)
+
+        def rerun_when_ready() -> None:
+            if time.monotonic() >= after and all(ready is None or ready(j) for j in waiting):
+                st.rerun()
+        st.fragment(rerun_when_ready, run_every=0.5)()
+
+
+def keep_morph(key: str, shown: int, stepped: bool, token: str | None, spec: dict | None) -> None:
+    """Morph the chart ``{key}_fig_{shown}`` from ``spec`` (set on a step; ``None``: a cut), and keep
+    the player on the page until the next step: a rerun in between must not cut the morph."""
+    ss = st.session_state
+    if stepped:
+        ss[f"{key}_morph"] = (shown, token, spec) if spec is not None and token else None
+    played = ss.get(f"{key}_morph")
+    if played and played[0] == shown:
+        present.morph_player(played[1], played[2], f"st-key-{key}_fig_{shown}")
+
+
 def _config(formats: dict) -> dict:
     out = {}
     for col, fmt in formats.items():
@@ -148,20 +188,24 @@ def _config(formats: dict) -> dict:
 def one_at_a_time(figs: dict, key: str, *, label=str) -> str:
     """Presenting, several figures of the same points (Compare's maps) as one full-width figure at a
     time, stepped like slides (Previous / Next in the footer, a clicker's keys); a step morphs the
-    points from the figure shown before (:func:`embviz.figures.style.morph`) instead of cutting.
-    Returns the name shown. The figures should be sized with ``footer=True``."""
+    points from the figure shown before (:func:`embviz.figures.style.morph`) instead of cutting, and
+    the neighbouring figures are drawn ahead in a :func:`stage`. Returns the name shown. The
+    figures should be sized with ``footer=True``."""
     from embviz.figures.style import morph
 
     names = list(figs)
     ss = st.session_state
     i = present.stepper(len(names), f"{key}_step", [label(n) for n in names])
-    shown = names[i]
-    before, slot, count = ss.get(f"{key}_was"), ss.get(f"{key}_slot", 0), ss.get(f"{key}_count", 0)
-    if before in figs and before != shown:
-        slot, count = 1 - slot, count + 1  # a new chart element: the morph finds it by its key
-        spec = morph(figs[before], figs[shown])
-        if spec is not None:
-            present.morph_player(f"{key}-{count}", spec, f"st-key-{key}_fig_{slot}")
-    ss[f"{key}_was"], ss[f"{key}_slot"], ss[f"{key}_count"] = shown, slot, count
-    st.plotly_chart(figs[shown], key=f"{key}_fig_{slot}", width="stretch")
-    return shown
+    before = ss.get(f"{key}_was")
+    stepped = present.moved(f"{key}_step") and before in figs and before != names[i]
+    slots = stage(key, len(names), i)
+    with slots[i]:
+        st.plotly_chart(figs[names[i]], key=f"{key}_fig_{i}", width="stretch")
+    draw_ahead(key, slots, i, stepped,
+               lambda j: st.plotly_chart(figs[names[j]], key=f"{key}_fig_{j}", width="stretch"))
+    if stepped:
+        ss[f"{key}_count"] = ss.get(f"{key}_count", 0) + 1
+    spec = morph(figs[before], figs[names[i]]) if stepped else None
+    keep_morph(key, i, stepped, f"{key}-{ss.get(f'{key}_count', 0)}", spec)
+    ss[f"{key}_was"], ss[f"{key}_shown"] = names[i], i
+    return names[i]

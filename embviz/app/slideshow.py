@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib
 import json
 import threading
-import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -27,8 +26,7 @@ from embviz.deck import Deck, learn_step
 
 DECK = "deck"
 MAX_CONTENTS = 48        # slides kept built, per server
-TOP_PAGE = "explore"
-AHEAD_DELAY = 1.5        # s after a step before its new neighbour is drawn (hidden): the step first     # the default page (served at "/", alias "/explore")
+TOP_PAGE = "explore"     # the default page (served at "/", alias "/explore")
 
 
 # -- the session's deck -------------------------------------------------------------------------
@@ -261,17 +259,12 @@ def readiness(d: Deck, key: str) -> None:
         show()
 
 
-def _rerun_when_built(views: list, size, after: float) -> None:
-    if time.monotonic() >= after and all(built(v, size) is not None or _failed(v, size) for v in views):
-        st.rerun()
-
-
 def _failed(view: state.View, size) -> bool:
     key = (_job(view, True)[0], "presented", (int(size[0]), int(size[1])))
     store, lock, _ = _store()
     with lock:
         entry = store.get(key)
-    return entry is None or (entry[0].done() and entry[0].exception() is not None)
+    return entry is not None and entry[0].done() and entry[0].exception() is not None
 
 
 def built(view: state.View, size):
@@ -327,40 +320,25 @@ def player(d: Deck, key: str, *, headings: list[str] | None = None, controls=Non
             common.show_error(exc, f"slide {i + 1}")
         layout.draw(c, key, slot=i, heading=headings[i] if headings else None, controls=controls, extra=extra,
                     presented=(fig, height), held=True)
-    # the neighbours, drawn hidden once built: a step shows them at once. A neighbour new to the
-    # page waits for a later run (a fragment asks for it): drawing it now would hold up this step.
-    had, drawn, waiting = set(ss.get(f"{key}_drawn", ())), {i}, []
-    for j in (j for j in (i - 1, i + 1) if 0 <= j < len(d)):
-        ahead = built(d[j], size)
-        if ahead is not None and (j in had or not stepped):
-            with slots[j]:
-                layout.draw(ahead[0], key, slot=j, heading=headings[j] if headings else None,
-                            presented=ahead[1:], held=True)
-            drawn.add(j)
-        else:
-            waiting.append(d[j])
-    ss[f"{key}_drawn"] = drawn
-    prev = None
+
+    def ahead(j: int) -> None:
+        made = built(d[j], size)
+        if made is not None:  # (a slide that failed is shown, with its error, when it is the current one)
+            layout.draw(made[0], key, slot=j, heading=headings[j] if headings else None, presented=made[1:],
+                        held=True)
+    layout.draw_ahead(key, slots, i, stepped, ahead,
+                      ready=lambda j: built(d[j], size) is not None or _failed(d[j], size))
+    spec = None
     if stepped and abs(came - i) == 1 and 0 <= came < len(d) and fig is not None:
-        try:
-            prev = content(d[came], size=size)[1]
-        except Exception:  # noqa: BLE001 — no morph then: a cut
-            prev = None
-    if prev is not None:
         from embviz.figures.style import morph
 
-        spec = morph(prev, fig)
+        try:
+            spec = morph(content(d[came], size=size)[1], fig)
+        except Exception:  # noqa: BLE001 — no morph then: a cut
+            spec = None
+    if stepped:
         ss["present_morphs"] = ss.get("present_morphs", 0) + 1
-        token = f"{presenter.deck_id()}:{came}>{i}:{ss['present_morphs']}"
-        ss[f"{key}_morph"] = (i, token, spec) if spec is not None else None
-    elif stepped:
-        ss[f"{key}_morph"] = None
-    played = ss.get(f"{key}_morph")
-    if played and played[0] == i:  # kept on the page until the next step (a rerun must not cut it)
-        present.morph_player(played[1], played[2], f"st-key-{key}_fig_{i}")
-    if waiting:
-        after = time.monotonic() + (AHEAD_DELAY if stepped else 0.0)
-        st.fragment(lambda: _rerun_when_built(waiting, size, after), run_every=0.5)()
+    layout.keep_morph(key, i, stepped, f"{presenter.deck_id()}:{came}>{i}:{ss.get('present_morphs', 0)}", spec)
     ss[f"{key}_shown"] = i
     presenter.publish(presenter.deck_id(), d, i)
     for j in (i + 1, i - 1):  # build ahead (prepare_once queued every slide; this one first)

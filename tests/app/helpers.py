@@ -37,7 +37,8 @@ def app(query: dict | None = None, page: str | None = None) -> AppTest:
     return at.run()
 
 
-def figures(at: AppTest) -> list[dict]:
+def figures(at) -> list[dict]:
+    """Every Plotly figure of an AppTest (or of one of its blocks), as the JSON sent."""
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 import embviz
 from embviz import Embeddings
 from embviz.datasets import shipped_maps_meta, shipped_projection
-from tests.app.helpers import PAGE_SCRIPT, decode, figures, texts, use_table
+from tests.app.helpers import PAGE_SCRIPT, decode, figures, on_screen, texts, use_table
 
 
 @pytest.fixture(scope="module")
@@ -122,14 +122,17 @@ def test_presenting_shows_one_full_width_map_at_a_time_and_switching_morphs():
     at.query_params["present"] = "1"
     at.run()
     assert not at.exception, at.exception
-    maps = [f for f in figures(at) if any(t.get("type") in ("scattergl", "scatter") for t in f["data"])
+    maps = [f for f in figures(on_screen(at, "compare_present"))
+            if any(t.get("type") in ("scattergl", "scatter") for t in f["data"])
             and not f.get("frames") and "·" in (f["layout"].get("title") or {}).get("text", "")]
     assert len(maps) == 1 and maps[0]["layout"]["title"]["text"].startswith("PCA")
+    ahead = [f["layout"]["title"]["text"] for f in figures(at) if f not in maps and "·" in str(f["layout"].get("title"))]
+    assert len(ahead) == 1 and ahead[0].startswith("t-SNE")  # the next map, drawn ahead (hidden)
     w, h = maps[0]["layout"]["meta"]["present"]
     assert w > 1200 and h < 1080  # the whole width of the window, below its height
     assert any("1 / 3 · PCA" in m for m in texts(at, "markdown"))  # stepped like slides
     at.button(key="compare_present_step_next").click().run()
     assert not at.exception, at.exception
-    maps = [f for f in figures(at) if "·" in (f["layout"].get("title") or {}).get("text", "")]
+    maps = [f for f in figures(on_screen(at, "compare_present")) if "·" in (f["layout"].get("title") or {}).get("text", "")]
     assert len(maps) == 1 and maps[0]["layout"]["title"]["text"].startswith("t-SNE")
     assert at.session_state["compare_present_count"] == 1  # a morph was sent to the browser
