@@ -184,8 +184,8 @@ def apply() -> None:
     size = getattr(result, "size", None)
     if isinstance(size, (list, tuple)) and len(size) == 2 and all(isinstance(v, (int, float)) for v in size):
         st.session_state[VIEWPORT] = (int(min(max(size[0], 320), 8000)), int(min(max(size[1], 240), 5000)))
-    if st.session_state.get(BLANK):
-        with st.container(key="present_blank"):
+    with st.container(key="present_blank"):  # always there: the page's elements keep their places
+        if st.session_state.get(BLANK):
             st.html('<div class="embviz-blank"></div>')
 
 
