@@ -185,16 +185,24 @@ def _config(formats: dict) -> dict:
 
 
 
-def one_at_a_time(figs: dict, key: str, *, label=str) -> str:
+def one_at_a_time(figs, key: str, *, label=str, signature=None) -> str:
     """Presenting, several figures of the same points (Compare's maps) as one full-width figure at a
     time, stepped like slides (Previous / Next in the footer, a clicker's keys); a step morphs the
     points from the figure shown before (:func:`embviz.figures.style.morph`) instead of cutting, and
     the neighbouring figures are drawn ahead in a :func:`stage`. Returns the name shown. The
-    figures should be sized with ``footer=True``."""
+    figures should be sized with ``footer=True``.
+
+    ``figs``: name -> figure, or a function that builds them, called once per ``signature`` (the
+    session keeps them: a step must not build every map again)."""
     from embviz.figures.style import morph
 
-    names = list(figs)
     ss = st.session_state
+    if callable(figs):
+        held = ss.get(f"{key}_figs")
+        if held is None or held[0] != signature:
+            held = ss[f"{key}_figs"] = (signature, figs())
+        figs = held[1]
+    names = list(figs)
     i = present.stepper(len(names), f"{key}_step", [label(n) for n in names])
     before = ss.get(f"{key}_was")
     stepped = present.moved(f"{key}_step") and before in figs and before != names[i]

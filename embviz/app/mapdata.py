@@ -218,3 +218,25 @@ def first_method(full: Embeddings) -> tuple[str, str]:
     """The method of ``full``'s first map and why (see :func:`embviz.mapview.first_method`)."""
     return mapview.first_method(len(full), shipped_scores(full), available=tuple(embviz.REDUCERS), dim=full.dim,
                                 reference=shipped_scores(common.demo_table()))
+
+
+MORPH_POINTS = 3_000  # the animation moves a sample (frames of every point would be megabytes)
+
+
+def transition_figure(full: Embeddings, emb: Embeddings, projs: dict, start: str, end: str, choice: str, *,
+                      label=str):
+    """(the animation moving ``emb``'s points from map ``start`` to map ``end`` of ``projs`` — method ->
+    (projection it was made as, projection) — coloured by ``choice``, a caption or ""): more than
+    ``MORPH_POINTS`` points move as a fixed random sample, and the caption says so."""
+    from embviz.figures.compare import transition
+
+    rows, said = np.arange(len(emb)), ""
+    if len(emb) > MORPH_POINTS:
+        rows = np.sort(np.random.default_rng(0).choice(len(emb), MORPH_POINTS, replace=False))
+        said = f"{MORPH_POINTS:,} of the {len(emb):,} points move (a random sample), so the animation stays smooth."
+    colour, _, colours = color(full, emb, projs[start][0], choice)
+    origin, target = projs[start][1].coords, projs[end][1].coords
+    fig = transition(origin[rows], target[rows], [emb.keys[i] for i in rows],
+                     color=None if colour is None else colour[rows], colors=colours,
+                     start_name=label(start), end_name=label(end))
+    return fig, said

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from functools import partial
 
-import numpy as np
 import streamlit as st
 
 import embviz
@@ -17,7 +16,7 @@ from embviz import Embeddings, mapview
 from embviz.app import common, controls, layout, mapchart, mapdata, present
 from embviz.app.explore_controls import SAMPLING
 from embviz.app.served import served
-from embviz.figures.compare import metrics_frame, recall_curve, transition
+from embviz.figures.compare import metrics_frame, recall_curve
 from embviz.figures.selection import selected_rows, trace_rows
 from embviz.figures.text import escape_all
 from embviz.labels import MIN_WIDTH
@@ -27,7 +26,6 @@ P = "compare"
 DEFAULT_METHODS = ["pca", "tsne", "umap"]  # chosen at first (those registered and available here)
 DEFAULT_N = 3_000
 KS = (5, 10, 20, 50, 100)
-MORPH_POINTS = 3_000  # the animation moves a sample (frames of every point would be megabytes)
 _HASH = common.HASH
 VIEW_KEYS = {"request": dict}  # what a saved view of this page stores (the last comparison asked for)
 
@@ -176,13 +174,11 @@ def _maps(full: Embeddings, emb: Embeddings, projs: dict, r: dict, note: str) ->
     hl = emb.indices(selected) if selected else ()
     st.session_state[f"{P}_keys"] = list(emb.keys)
     if present.is_on():  # a projector: one map at a time, full width, built once; a step morphs the points
-        key = (emb.fingerprint(), repr(sorted(r.items())), tuple(selected), present.viewport(), note)
-        held = st.session_state.get(f"{P}_present_figs")
-        if held is None or held[0] != key:
-            w, h = present.viewport()[0] - 72, present.figure_height(footer=True)
-            held = st.session_state[f"{P}_present_figs"] = (key, {m: present.sized(_map_figure(
-                full, emb, m, a, b, r, colouring, hl, note, w, h), footer=True) for m, (a, b) in projs.items()})
-        layout.one_at_a_time(held[1], f"{P}_present", label=controls.method_label)
+        w, h = present.viewport()[0] - 72, present.figure_height(footer=True)
+        layout.one_at_a_time(lambda: {m: present.sized(_map_figure(full, emb, m, a, b, r, colouring, hl, note, w, h),
+                                                       footer=True) for m, (a, b) in projs.items()},
+                             f"{P}_present", label=controls.method_label,
+                             signature=(emb.fingerprint(), repr(sorted(r.items())), tuple(selected), (w, h), note))
         return
     for i, (col, (method, (made_as, proj))) in enumerate(zip(st.columns(len(projs)), projs.items())):
         with col:
@@ -243,13 +239,8 @@ def _transition(full: Embeddings, emb: Embeddings, projs: dict, r: dict) -> None
     a, b = st.columns(2)
     start = a.selectbox("From", names, index=0, format_func=controls.method_label, key=f"{P}_from")
     end = b.selectbox("To", names, index=1, format_func=controls.method_label, key=f"{P}_to")
-    rows = np.arange(len(emb))
-    if len(emb) > MORPH_POINTS:
-        rows = np.sort(np.random.default_rng(0).choice(len(emb), MORPH_POINTS, replace=False))
-        st.caption(f"{MORPH_POINTS:,} of the {len(emb):,} points move (a random sample), so the animation stays smooth.")
-    colour, _, colours = mapdata.color(full, emb, projs[start][0], r["colour"] or mapview.NONE)
-    origin, target = projs[start][1].coords, projs[end][1].coords
-    fig = transition(origin[rows], target[rows], [emb.keys[i] for i in rows],
-                     color=None if colour is None else colour[rows], colors=colours,
-                     start_name=controls.method_label(start), end_name=controls.method_label(end))
+    fig, sampled = mapdata.transition_figure(full, emb, projs, start, end, r["colour"] or mapview.NONE,
+                                             label=controls.method_label)
+    if sampled:
+        st.caption(sampled)
     st.plotly_chart(fig, key=f"{P}_transition", width="stretch")
