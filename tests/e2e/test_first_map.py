@@ -267,14 +267,15 @@ def test_compare_opens_on_the_shipped_maps(wide):
     wide.open("")
     page.wait_for_function(FIRST_MAP, timeout=90_000)
     page.get_by_role("link", name="Compare").first.click()
-    page.wait_for_function("""() => { const gds = Array.from(document.querySelectorAll('.js-plotly-plot'));
+    # Compare's own maps (the Explore map it came from may still be on the page while Compare runs)
+    page.wait_for_function("""() => { const gds = Array.from(document.querySelectorAll("[class*='st-key-compare_map_'] .js-plotly-plot"));
         const maps = gds.filter(gd => gd._fullData && (gd._fullLayout.title || {}).text
                                       && gd._fullLayout.title.text.includes('shipped'));
         return maps.length === 3 && maps.every(gd => gd.querySelector('canvas')); }""", timeout=120_000)
     _settle(wide)
     page.wait_for_timeout(1500)  # each column reports its width once: the maps are drawn again at it
     _settle(wide)
-    maps = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    maps = page.evaluate("""() => Array.from(document.querySelectorAll("[class*='st-key-compare_map_'] .js-plotly-plot"))
         .filter(gd => ((gd._fullLayout.title || {}).text || '').includes('shipped'))
         .map(gd => ({title: gd._fullLayout.title.text,
                      points: gd._fullData.filter(t => t.type === 'scattergl' && t.customdata).reduce((s, t) => s + t.x.length, 0),
