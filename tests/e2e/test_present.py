@@ -23,7 +23,9 @@ STEP_SECONDS = 1.0
 TIMES: list[tuple[str, str, int, str, float]] = []
 
 # a slide drawn ahead lies hidden under the one shown: what is measured is what is seen
-SEEN = "e => e.checkVisibility({visibilityProperty: true, opacityProperty: true})"
+SEEN = """e => { if (!e.checkVisibility({visibilityProperty: true, opacityProperty: true})) return false;
+  for (let a = e; a; a = a.parentElement) if (parseFloat(getComputedStyle(a).opacity) < 0.05) return false;
+  return true; }"""  # (a slide drawn ahead is painted at opacity 0.002: there, but not seen)
 DRAWN = """(sel) => { const gd = document.querySelector(sel + ' .js-plotly-plot');
   return !!(gd && gd._fullLayout && gd._fullData && gd._fullData.length && gd.querySelector('.main-svg')
             && gd.querySelector('.trace, image, canvas')); }"""
@@ -36,7 +38,7 @@ MEASURE = """() => {
   out.scroll = Math.max(document.scrollingElement.scrollHeight, main.scrollHeight);
   const footer = document.querySelector('.st-key-present_footer');
   out.limit = footer ? footer.getBoundingClientRect().top : H;
-  const seen = e => e.checkVisibility({visibilityProperty: true, opacityProperty: true});
+  const seen = %SEEN%;
   for (const gd of document.querySelectorAll('.js-plotly-plot')) {
     const r = gd.getBoundingClientRect();
     if (!r.height || !gd._fullLayout || !seen(gd)) continue;
@@ -73,10 +75,11 @@ MEASURE = """() => {
 
 
 SIZED = """() => { const main = document.querySelector('[data-testid=stMain]');
-  const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout && g.checkVisibility({visibilityProperty: true, opacityProperty: true}));
+  const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout && (%SEEN%)(g));
   const drawn = plots.some(g => g.getBoundingClientRect().height > 0) || document.querySelector('[data-testid=stTable] td');
   return !!drawn && plots.every(g => g._fullLayout.meta && g._fullLayout.meta.present && g._fullLayout.meta.present[1] < innerHeight)
          && main.scrollHeight <= innerHeight + 1; }"""
+MEASURE, SIZED = MEASURE.replace("%SEEN%", SEEN), SIZED.replace("%SEEN%", SEEN)
 
 
 def _fits(j: Journey, what: str) -> dict:
