@@ -214,6 +214,8 @@ def quality(emb, projection, k=(10, 50), *, metric: str = "cosine", sample: int 
     x, y = _pair(emb, projection, metric, "quality")
     n = len(x)
     ks = [k] if isinstance(k, (int, np.integer)) else list(k)
+    if not ks:
+        raise ParameterError("quality", "k", "at least one neighbourhood size", k)
     ks = [_check_k(kk, n) for kk in ks]
     if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 10:
         raise ParameterError("quality", "sample", "an integer >= 10", sample)

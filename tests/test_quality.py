@@ -88,6 +88,8 @@ def test_bad_arguments_name_the_parameter(noisy):
         quality(x, y, metric="l1")
     with pytest.raises(ParameterError, match=r"'sample' parameter of quality must be an integer >= 10"):
         quality(x, y, sample=5)
+    with pytest.raises(ParameterError, match=r"'k' parameter of quality must be at least one neighbourhood size"):
+        quality(x, y, k=())
 
 
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])

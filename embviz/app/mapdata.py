@@ -191,7 +191,9 @@ def _quality(emb: Embeddings, pid: str, _proj) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=32, hash_funcs=HASH)
 def _scores(emb: Embeddings, pid: str, _proj, ks: tuple[int, ...]) -> dict:
-    return dict(embviz.quality(emb, _proj, k=tuple(k for k in ks if k < len(emb) / 2)))
+    # the scores need k < n / 2: a tiny table is scored at the largest k it allows
+    fit = tuple(k for k in ks if k < len(emb) / 2) or (max(1, (len(emb) - 1) // 2),)
+    return dict(embviz.quality(emb, _proj, k=fit))
 
 
 def scores(emb: Embeddings, proj, ks: tuple[int, ...]) -> dict:

@@ -85,6 +85,20 @@ def test_waits_for_compare_then_draws_aligned_maps_scores_and_animation(planted)
     assert len(anim["frames"]) == 12 and anim["frames"][-1]["name"] == "UMAP"
 
 
+def test_a_table_of_eight_words_is_compared_and_scored_at_the_k_it_allows():
+    """Found in the browser: 8 words left no k of (5, 10, ...) below n / 2 and the scores crashed."""
+    from embviz.faithfulness import quality
+
+    rng = np.random.default_rng(1)
+    tiny = Embeddings([f"w{i}" for i in range(8)], rng.normal(size=(8, 4)), name="tiny8")
+    at = run_compare(page(tiny), methods=("pca", "tsne"), colour="none")
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["method"]) == ["PCA", "t-SNE"] and "trustworthiness@3" in table.columns
+    pca = embviz.project(tiny, "pca", dims=2)
+    assert table.loc[0, "trustworthiness@3"] == pytest.approx(quality(tiny, pca, k=3)["trustworthiness@3"], abs=5e-5)
+
+
 def test_selection_highlights_in_every_map_and_isolates(planted):
     at = run_compare(page(planted), methods=("pca", "tsne"))
     assert not at.exception
