@@ -40,6 +40,7 @@ from .mapsearch import MAX_MATCHES, Found, keep_keys, neighbours_of, pin_rows, s
 
 CATEGORY_VALUES = 200     # a text column with at most this many distinct values is a category
 NONE, CLUSTER, DISTORTION = "none", "cluster (map regions)", "distortion (per point)"
+MIN_REGION_POINTS = 30  # a map of fewer points has no named regions
 CLUSTER_K = 12            # k-means groups for the "cluster" colour (one palette colour each)
 MIN_NEIGHBOUR_MAP = 50    # fewer points than this: the first map is PCA (t-SNE needs neighbourhoods)
 K = 10                    # neighbours a map's faithfulness is measured at

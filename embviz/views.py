@@ -62,11 +62,17 @@ def _map_of(full, emb, method: str, dims: int, params: dict):
     return embviz.project(emb, method, dims, **mapview.adapt(method, params, len(emb)))
 
 
-def _regions_of(full, emb, proj):
+def _regions_of(full, emb, proj, *, find: bool = False):
+    """The shipped map's named regions (restricted to ``emb``); with ``find``, those of any other
+    2-D map too, found as the Explore page finds them (the same disk cache: usually a hit)."""
     from embviz import mapview
     from embviz.datasets import shipped_regions
 
     found = shipped_regions(full, proj.method) if proj.dims == 2 and proj.extra.get("shipped") else None
+    if found is None and find and proj.dims == 2 and len(emb) >= mapview.MIN_REGION_POINTS:
+        from embviz.regions import find_regions
+
+        return find_regions(emb, proj.coords)
     return None if found is None else (found if emb is full else mapview.take_regions(found, mapview.rows_in(full, emb)))
 
 
@@ -87,7 +93,7 @@ def explore(view, emb, title, *, order, hover, trained, present) -> Content:
         emb = full.sample(limit, method="random", seed=0, keep=keep)
         note = f"Sample: {len(emb):,} of {len(full):,} points (random)"
     proj = _map_of(full, emb, method, view.dims, view.params)
-    regions = _regions_of(full, emb, proj)
+    regions = _regions_of(full, emb, proj, find=True)
     color, colors, color_name = None, None, ""
     if view.color == mapview.CLUSTER and regions is not None:
         color, color_name = np.asarray(regions.label_names("in no region"), dtype=object), "region"

@@ -312,3 +312,19 @@ def test_talk_is_one_offline_file_with_every_slide(blobs):
     assert titles == [hostile, "two", "three"] and doc["slides"][0]["note"] == "say this"
     assert doc["slides"][1]["morph_prev"] and not doc["slides"][2]["morph_prev"]
     assert doc["slides"][0]["figure"]["layout"]["font"]["size"] >= 20
+
+
+def test_an_explore_view_of_an_uploaded_table_keeps_the_maps_named_regions(demo):
+    """Found in the browser: a slide of an Explore view on a table without shipped maps lost the
+    named islands the page drew; they are found as the page finds them (find_regions)."""
+    import embviz
+    from embviz.regions import find_regions
+
+    order = np.argsort(demo.metadata["rank"].to_numpy(), kind="stable")
+    upload = embviz.Embeddings(list(demo.take(order[:1500]).keys), demo.take(order[:1500]).vectors, name="upload")
+    c = slides.build(View(page="explore", method="pca", labels=10), upload, present=True)
+    drawn = [a.text for a in c.figure.layout.annotations if a.name == "label:region"]
+    found = find_regions(upload, embviz.project(upload, "pca", 2).coords)
+    assert found.n_regions >= 3 and drawn
+    plain = lambda t: re.sub("<[^>]+>", "", t).replace("\u2009", " ")
+    assert {plain(t) for t in drawn} <= {plain(n) for n in found.names} | {plain(w) for n in found.names for w in n.split(" · ")}

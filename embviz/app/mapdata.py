@@ -107,7 +107,7 @@ def regions(full: Embeddings, emb: Embeddings, proj, params: dict | None = None,
     ``params``: the projection's parameters as asked (to find the map of the whole table);
     ``base``: the sample whose map had points placed on it (its islands, the placed points in none);
     ``wait=False``: :data:`PENDING` rather than wait for regions that must be found first."""
-    if proj.dims != 2 or len(emb) < 30:
+    if proj.dims != 2 or len(emb) < mapview.MIN_REGION_POINTS:
         return None
     placed = proj.extra.get("placed")
     if placed and base is not None and len(base) + len(placed) == len(emb):

@@ -287,6 +287,9 @@ def test_deck_of_five_saved_views_presenter_tab_and_offline_talk(browser, app_ur
         tab.screenshot("presenter_tab")
         steps = sorted(t for d, w, _, k, t in TIMES if d == "views" and w == "1920x1080" and k != "(morph)")
         assert steps[len(steps) // 2] <= STEP_SECONDS, f"a step to a view drawn ahead: {steps} s"
+        j.wait_idle()
+        _fresh_step(j, "views", "Home", 0, "deck_slide_fig")  # a jump: to a slide not drawn ahead (reported)
+        TIMES[-1] = (*TIMES[-1][:3], "Home(jump)", TIMES[-1][4])
         page.set_viewport_size({"width": 1280, "height": 720})
         page.keyboard.press("Home")
         page.get_by_role("heading", name="King on PCA").wait_for()
