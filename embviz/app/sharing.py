@@ -1,16 +1,14 @@
 """Export and share a map: coordinates (CSV, Parquet, TF projector), the figure (HTML, PNG, SVG),
-and the current view saved as a slide of the deck."""
+and how the current view is shared (its link) and kept (a slide of the deck)."""
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import streamlit as st
 
-from embviz.app import export, state
+from embviz.app import export
 
 
-def export_panel(fig, emb, proj, prefix: str, view: Callable[[str], state.View]) -> None:
-    """``view(name)``: the current view, to save under ``name``."""
+def export_panel(fig, emb, proj, prefix: str) -> None:
+    """Downloads of the map and its coordinates; how to share and keep the view."""
     with st.expander("Export and share", icon=":material/ios_share:"):
         df_fn = lambda: export.coordinates_frame(proj.coords, emb.keys, emb.metadata)
         base = f"{(emb.name or 'embeddings').replace(' ', '_')}_{proj.method}_{proj.dims}d"
@@ -38,16 +36,14 @@ def export_panel(fig, emb, proj, prefix: str, view: Callable[[str], state.View])
             cols[1].caption("PNG/SVG need kaleido and Chromium; the camera button on the chart saves a PNG.")
         cols[2].markdown("**Share and keep**")
         cols[2].caption("The address bar holds this view (data, method, parameters, search, colour): "
-                        "copy the link to share it, or save it as a slide.")
-        saved_views(cols[2], prefix, view)
+                        "copy the link to share it, or keep it as a slide with **Save this view** above.")
+        saved_views(cols[2])
 
 
-def saved_views(box, prefix: str, view: Callable[[str], state.View]) -> None:
+def saved_views(box) -> None:
     """Saved views are slides of the session's deck (the Deck page reorders, presents, downloads)."""
-    from embviz.app import present, slideshow
+    from embviz.app import slideshow
 
-    with box:
-        present.save_view_button(prefix, view(""))
-        n = len(slideshow.deck())
-        st.caption(f"{n} slide{'s' * (n != 1)} in the deck. Reorder, present, download or open a deck file "
-                   "on the Deck page.")
+    n = len(slideshow.deck())
+    box.caption(f"{n} slide{'s' * (n != 1)} in the deck. Reorder, present, download or open a deck file "
+                "on the Deck page.")

@@ -53,6 +53,18 @@ def test_a_page_saves_its_view_into_the_deck():
     assert view.data == "demo:minilm-words"
 
 
+def test_explore_saves_its_view_from_the_controls_row():
+    """Found in the browser: Explore's "Save this view" sat in the collapsed "Export and share"
+    expander, drawn only once the map was computed; it is now beside the search, from the start."""
+    at = app(page="explore")
+    at.text_input(key="explore_query").input("queen").run()
+    at.text_input(key="explore_view_name").input("Queen").run()
+    at.button(key="explore_save_view").click().run()
+    assert not at.exception
+    (view,) = at.session_state["deck"].slides
+    assert (view.page, view.name, view.query, view.method) == ("explore", "Queen", "queen", at.session_state["explore_method"])
+
+
 def test_opening_a_view_puts_its_values_into_the_page():
     at = AppTest.from_string(APPLY_SCRIPT.format(page="analogies"), default_timeout=240)
     at.session_state["to_apply"] = View(page="analogies", settings={

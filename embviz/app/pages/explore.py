@@ -30,10 +30,12 @@ def render() -> None:
     full = common.active_embeddings()
     apply_url_once(full)
     on_air = present.is_on()
+    save_box = None
     if on_air:
         present.exit_button(f"{P}_exit")
     else:
-        st.title("Explore")
+        head, save_box = st.columns([4.6, 1.4], vertical_alignment="bottom")
+        head.title("Explore")
         st.caption("Every word is a point: words used alike sit close together, and the islands they form are "
                    "named. Colour by what you know about the words, search a word to see its nearest neighbours "
                    "— measured in the original space, not on the picture — and drag in zoom mode to read a region.")
@@ -42,6 +44,9 @@ def render() -> None:
         _too_small(full)
         return None
     c = widgets(full, on_air)
+    if save_box is not None:  # there before the map is computed: a view is its settings
+        with save_box:
+            present.save_view_button(P, current_view(c))
     emb = _isolated(full)
     keep = mapview.keep_keys(full, c["query"], regex=c["regex"], k=c["k"], pins=c["pins"])
     s = c["sample"]
@@ -112,7 +117,7 @@ def render() -> None:
         if proj.dims == 3:
             _linked_2d(emb, proj, spec)
         _selection_panel(full)
-        sharing.export_panel(fig, emb, proj, P, lambda name: current_view(c, name))
+        sharing.export_panel(fig, emb, proj, P)
     sync_url(c)
     return fig
 
