@@ -27,8 +27,9 @@ SEEN = """e => { if (!e.checkVisibility({visibilityProperty: true, opacityProper
   for (let a = e; a; a = a.parentElement) if (parseFloat(getComputedStyle(a).opacity) < 0.05) return false;
   return true; }"""  # (a slide drawn ahead is painted at opacity 0.002: there, but not seen)
 DRAWN = """(sel) => { const gd = document.querySelector(sel + ' .js-plotly-plot');
+  const meta = gd && gd._fullLayout && gd._fullLayout.meta;  // fitted to this window (not the one before a resize)
   return !!(gd && gd._fullLayout && gd._fullData && gd._fullData.length && gd.querySelector('.main-svg')
-            && gd.querySelector('.trace, image, canvas')); }"""
+            && gd.querySelector('.trace, image, canvas') && (!meta || !meta.present || meta.present[0] <= innerWidth)); }"""
 FIGURE_READY = DRAWN.replace("return !!(gd &&", f"return !!(gd && ({SEEN})(gd) &&")
 HEADING = (f"() => {{ const h = [...document.querySelectorAll('[data-testid=stHeading]')].find({SEEN}); "
            "return h ? h.innerText : ''; }")
