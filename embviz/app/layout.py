@@ -129,8 +129,9 @@ def stage(key: str, n: int, shown: int) -> list:
 
     A hidden slot is not ``visibility: hidden`` or ``opacity: 0``: the browser would skip painting
     it, and showing it would then cost a full raster of the figure (0.3-0.6 s at 1920×1080 in a
-    software renderer). At opacity 0.002 (under half a level of 255 in any colour: nothing a person
-    can see) it stays painted, and a step only changes its opacity and place."""
+    software renderer). At opacity 0.001 it stays painted, and a step only changes its opacity and
+    place. (At 0.002 the compositor's 8-bit alpha rounds up to 1/255: hidden dark text showed as a
+    ghost 1-2 levels under the white page; 0.001 rounds to nothing.)"""
     box = st.container(key=f"{key}_stage")
     with box:
         st.html(f"<style>.st-key-{key}_stage {{ position: relative; isolation: isolate; }}\n"
@@ -140,7 +141,7 @@ def stage(key: str, n: int, shown: int) -> list:
         return [st.container(key=f"{key}_slot_{j}") for j in range(n)]
 
 
-HIDDEN_OPACITY = 0.002  # a slide drawn ahead: painted, not seen (see stage)
+HIDDEN_OPACITY = 0.001  # a slide drawn ahead: painted, not seen (see stage)
 AHEAD_DELAY = 1.5  # s after a step before its new neighbour is drawn (hidden): the step comes first
 
 

@@ -25,7 +25,7 @@ TIMES: list[tuple[str, str, int, str, float]] = []
 # a slide drawn ahead lies hidden under the one shown: what is measured is what is seen
 SEEN = """e => { if (!e.checkVisibility({visibilityProperty: true, opacityProperty: true})) return false;
   for (let a = e; a; a = a.parentElement) if (parseFloat(getComputedStyle(a).opacity) < 0.05) return false;
-  return true; }"""  # (a slide drawn ahead is painted at opacity 0.002: there, but not seen)
+  return true; }"""  # (a slide drawn ahead is painted at opacity 0.001: there, but not seen)
 DRAWN = """(sel) => { const gd = document.querySelector(sel + ' .js-plotly-plot');
   const meta = gd && gd._fullLayout && gd._fullLayout.meta;  // fitted to this window (not the one before a resize)
   return !!(gd && gd._fullLayout && gd._fullData && gd._fullData.length && gd.querySelector('.main-svg')
