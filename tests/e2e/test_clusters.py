@@ -19,7 +19,9 @@ def open_clusters(journey) -> None:
 
 
 def cluster_map(journey) -> dict:
-    journey.page.wait_for_function(MAP_READY)
+    # 25-30 s here alone; once 94 s in a full run (the server shares 2 cores with what earlier tests
+    # left running): the bound allows a loaded machine, the README's figures say how fast it is
+    journey.page.wait_for_function(MAP_READY, timeout=240_000)
     return journey.figures()[0]
 
 
